@@ -1,0 +1,105 @@
+/**
+ * `.github/upgrade-queue.yml`: the per-repository configuration (CONTRACT §4).
+ * Every key is optional; defaults are the contract's. Unknown keys are refused so that a typo
+ * never silently leaves a safety setting at its default.
+ */
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+
+const positiveInt = z.number().int().min(1);
+const nonNegativeInt = z.number().int().min(0);
+
+export const AutoApproveConfig = z
+  .strictObject({
+    /** Approve low-risk upgrades automatically once `afterHours` have passed. */
+    enabled: z.boolean().default(false),
+    /** Hours since the proposal before a low-risk upgrade is auto-approved. */
+    afterHours: z.number().min(0).default(24),
+    /** Largest diff (additions + deletions) that counts as low-risk. */
+    maxDiffLines: nonNegativeInt.default(50),
+  })
+  .default({ enabled: false, afterHours: 24, maxDiffLines: 50 });
+
+export const UrgentConfig = z
+  .strictObject({
+    /** Let an `Upgrade-Urgency: urgent` trailer skip the approval (never the tests). */
+    enabled: z.boolean().default(false),
+    /** Largest diff that may bypass the approval. */
+    maxDiffLines: nonNegativeInt.default(200),
+    /** Bypasses allowed per repository in any 24 hours. */
+    maxPerDay: nonNegativeInt.default(3),
+  })
+  .default({ enabled: false, maxDiffLines: 200, maxPerDay: 3 });
+
+export const RepoConfig = z.strictObject({
+  /** Head branches with this prefix are upgrades. */
+  branchPrefix: z.string().min(1).default("self-modify/"),
+  /** Target branch of upgrade pull requests; the repository's default branch when unset. */
+  baseBranch: z.string().min(1).optional(),
+  /** Distinct approvers needed. */
+  requiredApprovals: positiveInt.default(1),
+  /** Globs; an upgrade that changes a matching file is guarded. */
+  guardedPaths: z.array(z.string().min(1)).default([".github/**"]),
+  /** Approvers with admin or maintain permission needed for a guarded upgrade. */
+  guardedApprovals: positiveInt.default(2),
+  /** Extra logins allowed to approve. */
+  approvers: z.array(z.string().min(1)).default([]),
+  /** Check-run names or status contexts that make the test gate; empty means all. */
+  requiredChecks: z.array(z.string().min(1)).default([]),
+  /** `auto`: merge once approved and green; `manual`: wait for `/apply`. */
+  applyMode: z.enum(["auto", "manual"]).default("auto"),
+  /** How the app merges. */
+  mergeMethod: z.enum(["merge", "squash", "rebase"]).default("squash"),
+  /** Larger proposals (additions + deletions) are rejected. */
+  maxDiffLines: positiveInt.default(10000),
+  /** Undecided proposals expire after this many hours (fractions allowed). */
+  expireAfterHours: z.number().positive().default(168),
+  /** Low-risk auto-approval. */
+  autoApprove: AutoApproveConfig,
+  /** Delete the head branch after apply, reject or expiry. */
+  deleteBranch: z.boolean().default(true),
+  /** Terminal upgrades older than this many days are pruned; 0 keeps all. */
+  retentionDays: nonNegativeInt.default(90),
+  /** Urgent bypass of the approval (never of the tests). */
+  urgent: UrgentConfig,
+});
+export type RepoConfig = z.infer<typeof RepoConfig>;
+
+export const CONFIG_PATH = ".github/upgrade-queue.yml";
+
+export const defaultRepoConfig: RepoConfig = RepoConfig.parse({});
+
+export type ConfigResult = { ok: true; config: RepoConfig } | { ok: false; error: string };
+
+/** Parses the file's text (null when the file does not exist) into a config or an exact error. */
+export function parseRepoConfig(text: string | null): ConfigResult {
+  if (text === null || text.trim() === "") return { ok: true, config: defaultRepoConfig };
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    return { ok: false, error: `${CONFIG_PATH} is not valid YAML: ${(error as Error).message.split("\n")[0]}` };
+  }
+  if (raw === null || raw === undefined) return { ok: true, config: defaultRepoConfig };
+  const result = RepoConfig.safeParse(raw);
+  if (result.success) return { ok: true, config: result.data };
+  return { ok: false, error: formatIssues(result.error.issues) };
+}
+
+function formatIssues(issues: z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => {
+      const key = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
+      if (issue.code === "unrecognized_keys") {
+        const prefix = issue.path.length > 0 ? `${issue.path.join(".")}.` : "";
+        return issue.keys.map((k) => `${CONFIG_PATH}: unknown key \`${prefix}${k}\``).join("; ");
+      }
+      return `${CONFIG_PATH}: \`${key}\`: ${issue.message}`;
+    })
+    .join("; ");
+}
+
+/** JSON Schema of the file, for editors (`npm run config:schema`). */
+export function repoConfigJsonSchema(): unknown {
+  return z.toJSONSchema(RepoConfig, { io: "input" });
+}

@@ -1,0 +1,27 @@
+/** Pure helpers that turn what GitHub says about commits and files into upgrade facts. */
+import picomatch from "picomatch";
+
+const URGENT_TRAILER = /^upgrade-urgency:\s*urgent\s*$/im;
+
+/** The head commit carries the `Upgrade-Urgency: urgent` trailer (in its last paragraph). */
+export function hasUrgentTrailer(commitMessage: string): boolean {
+  const paragraphs = commitMessage.trim().split(/\n\s*\n/);
+  const trailers = paragraphs.length > 1 ? (paragraphs[paragraphs.length - 1] ?? "") : "";
+  return URGENT_TRAILER.test(trailers);
+}
+
+/** Any changed file matches a guarded glob (dotfiles included: `.github/**` must match). */
+export function isGuarded(filenames: readonly string[], guardedPaths: readonly string[]): boolean {
+  if (guardedPaths.length === 0) return false;
+  const matches = picomatch(guardedPaths as string[], { dot: true });
+  return filenames.some((name) => matches(name));
+}
+
+/** Splits a commit message into the PR title (subject) and body. */
+export function splitCommitMessage(message: string): { subject: string; body: string } {
+  const normalised = message.replace(/\r\n/g, "\n");
+  const newline = normalised.indexOf("\n");
+  const subject = (newline === -1 ? normalised : normalised.slice(0, newline)).trim();
+  const body = newline === -1 ? "" : normalised.slice(newline + 1).trim();
+  return { subject, body };
+}

@@ -1,0 +1,181 @@
+/**
+ * The upgrade lifecycle's vocabulary (CONTRACT §2). Pure data: nothing here talks to GitHub or
+ * the database.
+ */
+
+export const UPGRADE_STATES = [
+  "proposed",
+  "approved",
+  "rejected",
+  "expired",
+  "applied",
+  "failed",
+  "rolled_back",
+] as const;
+export type UpgradeStatus = (typeof UPGRADE_STATES)[number];
+
+export const PENDING_STATES: readonly UpgradeStatus[] = ["proposed", "approved"];
+export const TERMINAL_STATES: readonly UpgradeStatus[] = ["rejected", "expired", "applied", "failed", "rolled_back"];
+
+export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
+
+/** How an event reached the app (CONTRACT §6 `via`). */
+export type Via =
+  | "review"
+  | "comment"
+  | "label"
+  | "dashboard"
+  | "check"
+  | "push"
+  | "timer"
+  | "reconcile"
+  | "close"
+  | "pull_request";
+
+/** The app's own actors, for decisions no person made. */
+export type SystemActor = "auto-approve" | "urgent-bypass" | "expiry" | "max-diff-lines" | "reconcile";
+
+export interface Approval {
+  login: string;
+  sha: string;
+  via: Via;
+  permission: Permission | null;
+  at: Date;
+}
+
+export interface TestCheck {
+  name: string;
+  /** The check run's conclusion or the commit status's state; null while it runs. */
+  conclusion: string | null;
+  url: string | null;
+}
+
+export type TestState = "passed" | "failed" | "pending";
+
+export interface TestResults {
+  state: TestState;
+  sha: string;
+  summary: string;
+  checks: TestCheck[];
+}
+
+export interface ChangedFile {
+  filename: string;
+  status: string;
+  additions: number;
+  deletions: number;
+}
+
+/** What decide() needs to know about an upgrade. */
+export interface UpgradeState {
+  status: UpgradeStatus;
+  pullNumber: number;
+  branchName: string;
+  baseBranch: string;
+  headSha: string;
+  approvedSha: string | null;
+  approvedBy: string[];
+  approvals: Approval[];
+  additions: number;
+  deletions: number;
+  guarded: boolean;
+  urgent: boolean;
+  bypassed: boolean;
+  nonApprovers: string[];
+  testResults: TestResults | null;
+  proposedAt: Date;
+  mergeClaimSha: string | null;
+  previousSha: string | null;
+  mergeCommitSha: string | null;
+  rollbackSha: string | null;
+  revertPullNumber: number | null;
+  errorMessage: string | null;
+}
+
+/** A person (or bot) acting on an upgrade, with what GitHub says about them. */
+export interface Actor {
+  login: string;
+  isBot: boolean;
+  /** The repository permission from the collaborator-permission API; null when not looked up. */
+  permission: Permission | null;
+}
+
+export type Command = "approve" | "reject" | "apply" | "retry" | "rollback" | "status" | "help";
+
+/** Facts about the pull request's current head, read from GitHub. */
+export interface HeadFacts {
+  headSha: string;
+  additions: number;
+  deletions: number;
+  files: ChangedFile[];
+  guarded: boolean;
+  urgent: boolean;
+  /** Commit authors, committers and pushers: they may never approve. */
+  nonApprovers: string[];
+}
+
+/** Everything that can happen to an existing upgrade. */
+export type UpgradeInput =
+  | { kind: "proposed"; via: Via; actor: string }
+  | { kind: "closed"; merged: boolean; actor: string | null; via: Via; mergeCommitSha?: string | null }
+  | { kind: "reopened"; actor: string; via: Via }
+  | { kind: "head_updated"; facts: HeadFacts; actor: string | null; via: Via }
+  | { kind: "approve"; actor: Actor; sha: string; via: Via }
+  | { kind: "reject"; actor: Actor; reason: string | null; via: Via }
+  | { kind: "changes_requested"; actor: Actor; via: Via }
+  | { kind: "label_denied"; actor: Actor; label: string }
+  | { kind: "command"; command: Exclude<Command, "approve" | "reject">; actor: Actor; via: Via }
+  | { kind: "tests"; results: TestResults; via: Via }
+  | { kind: "tick"; via: Via }
+  | { kind: "merge_succeeded"; mergeCommitSha: string; previousSha: string }
+  | { kind: "merge_failed"; message: string; headMoved: boolean }
+  | { kind: "rollback_committed"; rollbackSha: string; actor: string }
+  | { kind: "revert_opened"; pullNumber: number; url: string | null; actor: string }
+  | { kind: "revert_merged"; actor: string | null; via: Via }
+  | { kind: "rollback_failed"; message: string; actor: string };
+
+/** Context decide() reads besides the upgrade: never fetched by decide itself. */
+export interface DecideContext {
+  now: Date;
+  /** Urgent bypasses already granted in this repository in the last 24 hours. */
+  urgentBypassesToday: number;
+  /** Any rejection or changes-requested review was ever given (blocks auto-approval). */
+  hasObjection: boolean;
+}
+
+/** Side effects on GitHub, executed by the pipeline through the GitHub port. */
+export type Effect =
+  | { kind: "comment"; body: string }
+  | { kind: "sync_label" }
+  | { kind: "remove_label"; name: string }
+  | { kind: "sync_check_run" }
+  | { kind: "merge"; sha: string }
+  | { kind: "close_pr" }
+  | { kind: "delete_branch" }
+  | { kind: "rollback" };
+
+export interface RecordedEvent {
+  type: `upgrade.${string}`;
+  actor: string;
+  via: Via;
+  details: Record<string, unknown>;
+}
+
+export type UpgradePatch = Partial<Omit<UpgradeState, "approvals" | "pullNumber" | "branchName" | "baseBranch">> & {
+  approvedAt?: Date | null;
+  rejectedAt?: Date | null;
+  appliedAt?: Date | null;
+  expiredAt?: Date | null;
+  failedAt?: Date | null;
+  rolledBackAt?: Date | null;
+  mergeClaimedAt?: Date | null;
+  filesChanged?: ChangedFile[];
+};
+
+export interface Decision {
+  /** Fields to change; empty when nothing changes. */
+  patch: UpgradePatch;
+  approvalsToAdd: Approval[];
+  events: RecordedEvent[];
+  effects: Effect[];
+}
