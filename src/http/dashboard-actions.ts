@@ -1,0 +1,18 @@
+/**
+ * What the status page asks of the approval pipeline. The page never decides anything itself:
+ * the lead pipeline implements this with the same `decide()` path a review or a command takes
+ * (recorded with `via: dashboard` and mirrored on the PR), and tests use a recording fake.
+ */
+export interface DashboardActions {
+  /** Whether `login` is an approver of this upgrade now, by the rules of CONTRACT §2. */
+  canDecide(upgradeId: number, login: string): Promise<boolean>;
+  /** Approve or reject on behalf of `login`; re-checks every rule, trusting nothing from the page. */
+  decide(input: {
+    upgradeId: number;
+    login: string;
+    decision: "approve" | "reject";
+    reason?: string;
+  }): Promise<{ ok: true } | { ok: false; status: 403 | 404 | 409; message: string }>;
+  /** How many approvals this upgrade needs (guarded upgrades need more). */
+  approvalsNeeded(upgradeId: number): Promise<number>;
+}
