@@ -1,5 +1,5 @@
 import type { Logger } from "probot";
-import type { PrismaClient as Db } from "../store/generated/sqlite/client.js";
+import type { Db } from "../store/prisma-client.js";
 import type { DashboardActions } from "./dashboard-actions.js";
 
 /** The environment the status page reads, parsed once at start by the caller. */

@@ -6,7 +6,7 @@
  * pages on `(proposedAt, id)` descending, the audit log on the event `id` descending, so a page
  * costs the same on the first and on the ten-thousandth page.
  */
-import type { PrismaClient as Db } from "./generated/sqlite/client.js";
+import type { Db } from "./prisma-client.js";
 
 export const PENDING_STATUSES = ["proposed", "approved"] as const;
 export const UPGRADE_STATUSES = [

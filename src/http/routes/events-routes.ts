@@ -7,9 +7,8 @@ import { eventsBody } from "../views/events-page.js";
 import { visibilityOf } from "../viewer.js";
 
 export function registerEventsRoutes(app: App, ctx: RouteContext): void {
-  const publicUrl = ctx.deps.env.publicUrl.replace(/\/+$/, "");
-
   app.get("/self-modify/events.json", async (c) => {
+    const publicUrl = ctx.deps.env.publicUrl.replace(/\/+$/, "");
     const { events, nextQuery } = await load(c, ctx);
     return c.json({ events: events.map(toEventJson), next: nextQuery ? `${publicUrl}/self-modify/events.json?${nextQuery}` : null });
   });
