@@ -10,6 +10,7 @@
  *   4. engine.applyMigrations(...)
  *   5. dispose every connection the engine opened; release the lock
  */
+import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -172,10 +173,7 @@ export function migrationConnection(target: DatabaseUrl): {
   const inner: SqlMigrationAwareDriverAdapterFactory =
     target.provider === "sqlite"
       ? new PrismaBetterSqlite3({ url: `file:${target.filePath}`, timeout: SQLITE_BUSY_TIMEOUT_MS })
-      : new PrismaPg(
-          { ...postgresConnectionConfig(target.url, target.schema), Client: CatalogCharAsTextClient, max: 2 },
-          target.schema ? { schema: target.schema } : undefined,
-        );
+      : postgresFactory(target.url, target.schema);
   const opened: SqlDriverAdapter[] = [];
   const track = async (adapter: Promise<SqlDriverAdapter>) => {
     const connected = await adapter;
@@ -192,12 +190,52 @@ export function migrationConnection(target: DatabaseUrl): {
       provider: inner.provider,
       adapterName: inner.adapterName,
       connect: () => track(inner.connect()),
-      connectToShadowDb: () => track(inner.connectToShadowDb()),
+      connectToShadowDb: () =>
+        track(target.provider === "sqlite" ? inner.connectToShadowDb() : connectToPostgresShadowDb(target.url)),
     },
     async dispose() {
       for (const adapter of opened.splice(0)) await adapter.dispose();
     },
   };
+}
+
+function postgresFactory(url: string, schema?: string): PrismaPg {
+  return new PrismaPg(
+    { ...postgresConnectionConfig(url, schema), Client: CatalogCharAsTextClient, max: 2 },
+    schema ? { schema } : undefined,
+  );
+}
+
+/**
+ * A throwaway database on the same server, dropped when the engine disposes it. Replaces
+ * PrismaPg's own connectToShadowDb (7.10), which creates the shadow database but then connects
+ * with `{ ...config, database }`: pg lets `connectionString` win over `database`, so the
+ * "shadow" pool is the main database and replaying migrations there changes it.
+ */
+async function connectToPostgresShadowDb(url: string): Promise<SqlDriverAdapter> {
+  const server = await postgresFactory(url).connect();
+  const name = `prisma_migrate_shadow_db_${randomUUID().replaceAll("-", "")}`;
+  try {
+    await server.executeScript(`CREATE DATABASE "${name}"`);
+    const shadowUrl = new URL(url);
+    shadowUrl.pathname = `/${name}`;
+    shadowUrl.searchParams.delete("schema");
+    const shadow = await postgresFactory(shadowUrl.toString()).connect();
+    const dispose = shadow.dispose.bind(shadow);
+    shadow.dispose = async () => {
+      try {
+        await dispose();
+        await server.executeScript(`DROP DATABASE IF EXISTS "${name}"`);
+      } finally {
+        await server.dispose();
+      }
+    };
+    return shadow;
+  } catch (error) {
+    await server.executeScript(`DROP DATABASE IF EXISTS "${name}"`).catch(() => undefined);
+    await server.dispose();
+    throw error;
+  }
 }
 
 /**
