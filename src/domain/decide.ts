@@ -231,11 +231,12 @@ function onApprove(b: Builder, input: Input<"approve">, config: RepoConfig, ctx:
 function maybeApply(b: Builder, config: RepoConfig, ctx: DecideContext, trigger: "auto" | "command"): Builder {
   const s = b.state;
   if (s.status !== "approved" || s.approvedSha === null) return b;
-  if (trigger === "auto" && config.applyMode !== "auto") return b;
   if (s.mergeClaimSha === s.approvedSha) return b;
   const tests = s.testResults;
   if (!tests || tests.sha !== s.approvedSha) return b;
+  // Failed tests on the approved SHA fail the upgrade in either apply mode (CONTRACT §2).
   if (tests.state === "failed") return fail(b, `tests failed on ${s.approvedSha.slice(0, 7)}: ${tests.summary}`, "check", ctx);
+  if (trigger === "auto" && config.applyMode !== "auto") return b;
   if (tests.state !== "passed") return b;
   return b.set({ mergeClaimSha: s.approvedSha, mergeClaimedAt: ctx.now }).effect({ kind: "merge", sha: s.approvedSha });
 }
