@@ -211,7 +211,15 @@ function onApprove(b: Builder, input: Input<"approve">, config: RepoConfig, ctx:
   b.decision.approvalsToAdd.push(approval);
   b.state.approvals.push(approval);
   if (via === "dashboard") b.comment(`@${actor.login} approved \`${input.sha.slice(0, 7)}\` on the Upgrade Queue status page.`);
-  if (status !== "proposed") return b.effect({ kind: "sync_check_run" }).decision;
+  if (status !== "proposed") {
+    // An urgent bypass approved by a person before it was merged is no longer "without approval".
+    if (b.state.bypassed) {
+      b.set({ bypassed: false, approvedBy: mergeLogins(b.state.approvedBy, [actor.login]) })
+        .event("upgrade.post_approved", actor.login, via, { sha: input.sha })
+        .comment(`@${actor.login} approved this urgent upgrade after the fact.`);
+    }
+    return b.effect({ kind: "sync_check_run" }).decision;
+  }
   const approvers = countingApprovers(b.state.approvals, b.state.headSha, b.state, config);
   const needed = approvalsNeeded(b.state, config);
   if (approvers.length < needed) {
