@@ -71,6 +71,7 @@ export function decide(upgrade: UpgradeState, input: UpgradeInput, config: RepoC
     case "merge_failed":
       return onMergeFailed(b, input, ctx);
     case "rollback_committed":
+      if (upgrade.status !== "applied") return NOTHING();
       return b
         .transition({ status: "rolled_back", rollbackSha: input.rollbackSha, rolledBackAt: ctx.now })
         .event("upgrade.rolled_back", input.actor, "comment", { rollbackSha: input.rollbackSha, previousSha: upgrade.previousSha })
@@ -404,6 +405,12 @@ function onTick(b: Builder, config: RepoConfig, ctx: DecideContext): Decision {
 }
 
 function onMergeSucceeded(b: Builder, input: Input<"merge_succeeded">, config: RepoConfig, ctx: DecideContext): Decision {
+  // A repeated report records nothing twice; when reconciliation saw the merge first, only the
+  // SHAs that rollback needs are filled in.
+  if (b.state.status === "applied" || b.state.status === "rolled_back") {
+    if (b.state.previousSha !== null) return NOTHING();
+    return b.set({ previousSha: input.previousSha, mergeCommitSha: input.mergeCommitSha, mergeClaimSha: null }).decision;
+  }
   b.transition({ status: "applied", appliedAt: ctx.now, previousSha: input.previousSha, mergeCommitSha: input.mergeCommitSha, mergeClaimSha: null })
     .event("upgrade.applied", "upgrade-queue", "check", { previousSha: input.previousSha, mergeCommitSha: input.mergeCommitSha, approvedSha: b.state.approvedSha })
     .comment(`Applied: merged \`${b.state.approvedSha?.slice(0, 7)}\` into \`${b.state.baseBranch}\` as \`${input.mergeCommitSha.slice(0, 7)}\` (previous head \`${input.previousSha.slice(0, 7)}\`). An admin or maintainer can undo it with \`/rollback\`.${b.state.bypassed ? "\n\nThis was an urgent bypass: approvers, please review it after the fact." : ""}`);
