@@ -1,0 +1,163 @@
+/**
+ * Webhook payload -> the jobs it asks for. Pure: no I/O. Drops at the door what can never
+ * matter: the app's own events, forks, deleted branches, edited and deleted comments, comments
+ * without a command, reviews that neither approve nor request changes, labels other than the two
+ * decision labels. What needs the repository's config or the database (the branch prefix, whether
+ * a PR or SHA belongs to an upgrade) is checked later, still without writing anything.
+ */
+import { type ParsedCommand, parseCommands } from "../domain/commands.js";
+import { type PullFacts } from "../github/port.js";
+import { toPullFacts } from "../github/octokit-port.js";
+
+export interface RepoInfo {
+  repository: string;
+  installationId: number;
+  private: boolean;
+  defaultBranch: string;
+}
+
+export interface Sender {
+  login: string;
+  isBot: boolean;
+}
+
+export type Job =
+  | (RepoInfo & { kind: "push"; branch: string; headSha: string; headMessage: string; pusher: string | null; commitLogins: string[]; touchedFiles: string[] })
+  | (RepoInfo & { kind: "pull"; action: "opened" | "reopened" | "synchronize" | "closed" | "ready_for_review"; pull: PullFacts; sender: Sender })
+  | (RepoInfo & { kind: "review"; pullNumber: number; headRef: string; sha: string; state: "approved" | "changes_requested"; sender: Sender })
+  | (RepoInfo & { kind: "comment"; pullNumber: number; commands: ParsedCommand[]; sender: Sender })
+  | (RepoInfo & { kind: "label"; pullNumber: number; headRef: string; headSha: string; labels: string[]; label: "upgrade:approved" | "upgrade:rejected"; sender: Sender })
+  | (RepoInfo & { kind: "checks"; sha: string });
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- payloads are checked field by field */
+type Payload = any;
+
+const PULL_ACTIONS = new Set(["opened", "reopened", "synchronize", "closed", "ready_for_review"]);
+
+export function routeDelivery(event: string, payload: Payload, botLogin: string | null): Job[] {
+  if (typeof payload !== "object" || payload === null) return [];
+  const repo = repoInfo(payload);
+  if (!repo) return [];
+  const sender = senderOf(payload);
+  if (sender && botLogin && sender.login.toLowerCase() === botLogin.toLowerCase()) return [];
+  // Without our own login, a bot's label or comment might be our own echo: drop them all
+  // (bots can never decide anyway).
+  if (!botLogin && sender?.isBot && (event === "issue_comment" || (event === "pull_request" && payload.action === "labeled"))) return [];
+  switch (event) {
+    case "push":
+      return routePush(repo, payload);
+    case "pull_request":
+      return routePull(repo, payload, sender);
+    case "pull_request_review":
+      return routeReview(repo, payload, sender);
+    case "issue_comment":
+      return routeComment(repo, payload, sender);
+    case "check_run":
+      return routeChecks(repo, payload.action === "completed" || payload.action === "created" ? payload.check_run?.head_sha : null, payload.check_run?.app?.slug, botLogin);
+    case "check_suite":
+      return routeChecks(repo, payload.action === "completed" ? payload.check_suite?.head_sha : null, payload.check_suite?.app?.slug, botLogin);
+    case "status":
+      return routeChecks(repo, payload.sha, null, null);
+    default:
+      return [];
+  }
+}
+
+function repoInfo(payload: Payload): RepoInfo | null {
+  const repository = payload.repository;
+  const installationId = payload.installation?.id;
+  if (typeof repository?.full_name !== "string" || typeof installationId !== "number") return null;
+  return {
+    repository: repository.full_name,
+    installationId,
+    private: repository.private !== false,
+    defaultBranch: typeof repository.default_branch === "string" ? repository.default_branch : (repository.master_branch ?? "main"),
+  };
+}
+
+function senderOf(payload: Payload): Sender | null {
+  const login = payload.sender?.login;
+  if (typeof login !== "string") return null;
+  return { login, isBot: payload.sender.type === "Bot" || login.endsWith("[bot]") };
+}
+
+function isSha(value: unknown): value is string {
+  return typeof value === "string" && /^[0-9a-f]{40}$/i.test(value);
+}
+
+function routePush(repo: RepoInfo, payload: Payload): Job[] {
+  const ref = payload.ref;
+  if (typeof ref !== "string" || !ref.startsWith("refs/heads/") || payload.deleted === true || !isSha(payload.after)) return [];
+  const commits: Payload[] = Array.isArray(payload.commits) ? payload.commits : [];
+  const logins = new Set<string>();
+  const touched = new Set<string>();
+  for (const commit of commits) {
+    for (const who of [commit?.author?.username, commit?.committer?.username]) if (typeof who === "string") logins.add(who);
+    for (const list of [commit?.added, commit?.modified, commit?.removed]) if (Array.isArray(list)) for (const f of list) if (typeof f === "string") touched.add(f);
+  }
+  return [
+    {
+      ...repo,
+      kind: "push",
+      branch: ref.slice("refs/heads/".length),
+      headSha: payload.after,
+      headMessage: typeof payload.head_commit?.message === "string" ? payload.head_commit.message : "",
+      pusher: typeof payload.pusher?.name === "string" ? payload.pusher.name : (payload.sender?.login ?? null),
+      commitLogins: [...logins],
+      touchedFiles: [...touched],
+    },
+  ];
+}
+
+function isFork(pull: Payload): boolean {
+  const head = pull?.head?.repo?.full_name;
+  const base = pull?.base?.repo?.full_name;
+  return typeof head !== "string" || typeof base !== "string" || head !== base;
+}
+
+function routePull(repo: RepoInfo, payload: Payload, sender: Sender | null): Job[] {
+  const pull = payload.pull_request;
+  const action = payload.action;
+  if (payload.action === "labeled") return routeLabel(repo, payload, sender);
+  if (!sender || !PULL_ACTIONS.has(action) || typeof pull?.number !== "number") return [];
+  // A revert PR that merges may roll an upgrade back, whatever its branch; every other
+  // pull request must come from a branch of this repository.
+  if (isFork(pull) && !(action === "closed" && pull.merged)) return [];
+  if (!isSha(pull.head?.sha)) return [];
+  return [{ ...repo, kind: "pull", action, pull: toPullFacts(pull), sender }];
+}
+
+function routeLabel(repo: RepoInfo, payload: Payload, sender: Sender | null): Job[] {
+  const name = payload.label?.name;
+  const pull = payload.pull_request;
+  if (!sender || (name !== "upgrade:approved" && name !== "upgrade:rejected") || isFork(pull) || !isSha(pull?.head?.sha)) return [];
+  const labels = Array.isArray(pull.labels) ? pull.labels.map((l: Payload) => l?.name).filter((l: unknown) => typeof l === "string") : [];
+  return [{ ...repo, kind: "label", pullNumber: pull.number, headRef: pull.head.ref, headSha: pull.head.sha, labels, label: name, sender }];
+}
+
+function routeReview(repo: RepoInfo, payload: Payload, sender: Sender | null): Job[] {
+  const review = payload.review;
+  const pull = payload.pull_request;
+  if (payload.action !== "submitted" || !sender || isFork(pull)) return [];
+  const state = String(review?.state ?? "").toLowerCase();
+  if (state !== "approved" && state !== "changes_requested") return [];
+  if (!isSha(review.commit_id)) return [];
+  return [{ ...repo, kind: "review", pullNumber: pull.number, headRef: pull.head?.ref ?? "", sha: review.commit_id, state, sender }];
+}
+
+function routeComment(repo: RepoInfo, payload: Payload, sender: Sender | null): Job[] {
+  // Edited and deleted comments never trigger anything; only comments on pull requests count.
+  if (payload.action !== "created" || !sender || !payload.issue?.pull_request || typeof payload.issue.number !== "number") return [];
+  const body = payload.comment?.body;
+  if (typeof body !== "string" || !body.includes("/")) return [];
+  const commands = parseCommands(body);
+  if (commands.length === 0) return [];
+  return [{ ...repo, kind: "comment", pullNumber: payload.issue.number, commands, sender }];
+}
+
+function routeChecks(repo: RepoInfo, sha: unknown, appSlug: unknown, botLogin: string | null): Job[] {
+  if (!isSha(sha)) return [];
+  // Our own check run's events are dropped at the door.
+  if (botLogin && typeof appSlug === "string" && `${appSlug}[bot]` === botLogin) return [];
+  return [{ ...repo, kind: "checks", sha }];
+}

@@ -1,0 +1,280 @@
+/** The GitHub port over an installation's Octokit (Probot's, with its retry and throttling). */
+import type { ProbotOctokit } from "probot";
+import { CONFIG_PATH } from "../config/repo-config.js";
+import type { ObservedCheck } from "../domain/test-gate.js";
+import type { Permission, UpgradeStatus } from "../domain/types.js";
+import type { GitHubPort, MergeOutcome, PullCommit, PullFacts, PullFile, RepoRef } from "./port.js";
+
+export const CHECK_RUN_NAME = "Upgrade Queue";
+export const STATE_LABELS: readonly string[] = ["proposed", "approved", "rejected", "expired", "applied", "failed", "rolled_back"].map((s) => `upgrade:${s}`);
+
+type Octokit = ProbotOctokit;
+/* eslint-disable @typescript-eslint/no-explicit-any -- response shapes are narrowed field by field */
+type Json = any;
+
+function statusOf(error: unknown): number | null {
+  return typeof error === "object" && error !== null && "status" in error && typeof (error as { status: unknown }).status === "number"
+    ? (error as { status: number }).status
+    : null;
+}
+
+function messageOf(error: unknown): string {
+  const data = (error as { response?: { data?: { message?: string } } }).response?.data;
+  return data?.message ?? (error instanceof Error ? error.message : String(error));
+}
+
+async function ignoreStatus(work: Promise<unknown>, ...statuses: number[]): Promise<void> {
+  try {
+    await work;
+  } catch (error) {
+    if (!statuses.includes(statusOf(error) ?? -1)) throw error;
+  }
+}
+
+export function toPullFacts(pull: Json): PullFacts {
+  return {
+    number: pull.number,
+    nodeId: pull.node_id ?? "",
+    title: pull.title ?? "",
+    body: pull.body ?? "",
+    state: pull.state === "closed" ? "closed" : "open",
+    merged: Boolean(pull.merged || pull.merged_at),
+    mergedBy: pull.merged_by?.login ?? null,
+    mergeCommitSha: pull.merge_commit_sha ?? null,
+    headSha: pull.head?.sha ?? "",
+    headRef: pull.head?.ref ?? "",
+    headRepoFullName: pull.head?.repo?.full_name ?? null,
+    baseRef: pull.base?.ref ?? "",
+    author: pull.user?.login ?? null,
+    additions: pull.additions ?? 0,
+    deletions: pull.deletions ?? 0,
+    htmlUrl: pull.html_url ?? "",
+    labels: Array.isArray(pull.labels) ? pull.labels.map((l: Json) => (typeof l === "string" ? l : l.name)) : [],
+    updatedAt: pull.updated_at ?? "",
+  };
+}
+
+function toPullCommit(c: Json): PullCommit {
+  return { sha: c.sha, message: c.commit?.message ?? "", authorLogin: c.author?.login ?? null, committerLogin: c.committer?.login ?? null };
+}
+
+export interface OctokitPortOptions {
+  appId: number | null;
+  /** Waits between merge attempts after a 5xx or a timeout (ms); tests make it tiny. */
+  mergeRetryDelayMs?: number;
+}
+
+export function createOctokitPort(octokit: Octokit, options: OctokitPortOptions): GitHubPort {
+  const retryDelay = options.mergeRetryDelayMs ?? 2000;
+
+  const port: GitHubPort = {
+    async readConfig(repo) {
+      try {
+        const response = await octokit.request("GET /repos/{owner}/{repo}/contents/{path}", {
+          ...repo,
+          path: CONFIG_PATH,
+          mediaType: { format: "raw" },
+        });
+        return typeof response.data === "string" ? response.data : Buffer.from((response.data as Json).content ?? "", "base64").toString("utf8");
+      } catch (error) {
+        if (statusOf(error) === 404) return null;
+        throw error;
+      }
+    },
+
+    async createPull(repo, input) {
+      try {
+        const response = await octokit.request("POST /repos/{owner}/{repo}/pulls", { ...repo, ...input });
+        return toPullFacts(response.data);
+      } catch (error) {
+        if (statusOf(error) === 422 && /already exists/i.test(JSON.stringify((error as Json).response?.data ?? ""))) return "exists";
+        throw error;
+      }
+    },
+
+    async compare(repo, base, head) {
+      const response = await octokit.request("GET /repos/{owner}/{repo}/compare/{basehead}", { ...repo, basehead: `${base}...${head}`, per_page: 100 });
+      const data = response.data as Json;
+      return {
+        files: ((data.files ?? []) as Json[]).map((f) => ({ filename: f.filename, status: f.status, additions: f.additions, deletions: f.deletions, patch: f.patch ?? null })),
+        commits: ((data.commits ?? []) as Json[]).map(toPullCommit),
+      };
+    },
+
+    async findOpenPullByHead(repo, branch) {
+      const response = await octokit.request("GET /repos/{owner}/{repo}/pulls", { ...repo, state: "open", head: `${repo.owner}:${branch}`, per_page: 1 });
+      const first = (response.data as Json[])[0];
+      return first ? toPullFacts(first) : null;
+    },
+
+    async getPull(repo, pullNumber) {
+      const response = await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { ...repo, pull_number: pullNumber });
+      return toPullFacts(response.data);
+    },
+
+    async listPullFiles(repo, pullNumber): Promise<PullFile[]> {
+      const files = (await octokit.paginate("GET /repos/{owner}/{repo}/pulls/{pull_number}/files", { ...repo, pull_number: pullNumber, per_page: 100 })) as Json[];
+      return files.map((f) => ({ filename: f.filename, status: f.status, additions: f.additions, deletions: f.deletions, patch: f.patch ?? null }));
+    },
+
+    async listPullCommits(repo, pullNumber): Promise<PullCommit[]> {
+      const commits = (await octokit.paginate("GET /repos/{owner}/{repo}/pulls/{pull_number}/commits", { ...repo, pull_number: pullNumber, per_page: 100 })) as Json[];
+      return commits.map(toPullCommit);
+    },
+
+    async getPermission(repo, login): Promise<Permission> {
+      try {
+        const response = await octokit.request("GET /repos/{owner}/{repo}/collaborators/{username}/permission", { ...repo, username: login });
+        const data = response.data as Json;
+        // role_name distinguishes maintain and triage, which `permission` folds into write/read.
+        const role = data.role_name as string | undefined;
+        if (role === "maintain" || role === "triage") return role;
+        return (["admin", "write", "read", "none"].includes(data.permission) ? data.permission : "none") as Permission;
+      } catch (error) {
+        if (statusOf(error) === 404) return "none";
+        throw error;
+      }
+    },
+
+    async listChecks(repo, sha): Promise<ObservedCheck[]> {
+      const [runs, status] = await Promise.all([
+        octokit.paginate("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { ...repo, ref: sha, per_page: 100 }) as Promise<Json[]>,
+        octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/status", { ...repo, ref: sha, per_page: 100 }),
+      ]);
+      const checks: ObservedCheck[] = runs
+        .filter((run) => !(run.name === CHECK_RUN_NAME || (options.appId !== null && run.app?.id === options.appId)))
+        .sort((a, b) => String(a.started_at ?? "").localeCompare(String(b.started_at ?? "")) || a.id - b.id)
+        .map((run) => ({ name: run.name, completed: run.status === "completed", conclusion: run.conclusion ?? null, url: run.html_url ?? run.details_url ?? null }));
+      for (const s of ((status.data as Json).statuses ?? []) as Json[]) {
+        checks.push({ name: s.context, completed: s.state !== "pending", conclusion: s.state, url: s.target_url ?? null });
+      }
+      return checks;
+    },
+
+    async upsertCheckRun(repo, input) {
+      const body: Record<string, unknown> = {
+        name: CHECK_RUN_NAME,
+        details_url: input.detailsUrl,
+        output: { title: input.view.title, summary: input.view.summary },
+        ...(input.view.conclusion === null ? { status: "in_progress" } : { status: "completed", conclusion: input.view.conclusion }),
+      };
+      if (input.id) {
+        await octokit.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", { ...repo, check_run_id: Number(input.id), ...body });
+        return input.id;
+      }
+      const response = await octokit.request("POST /repos/{owner}/{repo}/check-runs", { ...repo, head_sha: input.headSha, ...body } as Json);
+      return String((response.data as Json).id);
+    },
+
+    async setStateLabel(repo, pullNumber, status: UpgradeStatus, present) {
+      const wanted = `upgrade:${status}`;
+      // Adding a label that does not exist yet creates it in the repository.
+      if (!present?.includes(wanted)) await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/labels", { ...repo, issue_number: pullNumber, labels: [wanted] });
+      for (const name of present ?? []) {
+        if (name !== wanted && STATE_LABELS.includes(name)) await port.removeLabel(repo, pullNumber, name);
+      }
+    },
+
+    async removeLabel(repo, pullNumber, name) {
+      await ignoreStatus(octokit.request("DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}", { ...repo, issue_number: pullNumber, name }), 404);
+    },
+
+    async comment(repo, pullNumber, body) {
+      await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { ...repo, issue_number: pullNumber, body });
+    },
+
+    async closePull(repo, pullNumber) {
+      await octokit.request("PATCH /repos/{owner}/{repo}/pulls/{pull_number}", { ...repo, pull_number: pullNumber, state: "closed" });
+    },
+
+    async getBranchHead(repo, branch) {
+      const response = await octokit.request("GET /repos/{owner}/{repo}/git/ref/{ref}", { ...repo, ref: `heads/${branch}` });
+      return (response.data as Json).object.sha as string;
+    },
+
+    async merge(repo, pullNumber, input): Promise<MergeOutcome> {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const response = await octokit.request("PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge", {
+            ...repo,
+            pull_number: pullNumber,
+            sha: input.sha,
+            merge_method: input.method,
+            commit_title: input.title,
+            // Never let the retry plugin repeat a merge: a 405/409 is an answer, and after a 5xx
+            // the merge may have happened, which only a fresh read can tell.
+            request: { retries: 0 },
+          });
+          return { ok: true, sha: (response.data as Json).sha };
+        } catch (error) {
+          const status = statusOf(error);
+          if (status !== null && status < 500 && status !== 429) {
+            const message = messageOf(error);
+            return { ok: false, status, message, headMoved: status === 409 || /head branch was modified|sha/i.test(message) };
+          }
+          // 5xx, 429 or no answer: did it merge anyway?
+          const pull = await port.getPull(repo, pullNumber).catch(() => null);
+          if (pull?.merged && pull.mergeCommitSha) return { ok: true, sha: pull.mergeCommitSha };
+          if (attempt >= 3) return { ok: false, status: status ?? 0, message: messageOf(error), headMoved: false };
+          await new Promise((resolve) => setTimeout(resolve, retryDelay * attempt));
+        }
+      }
+    },
+
+    async deleteBranch(repo, branch) {
+      await ignoreStatus(octokit.request("DELETE /repos/{owner}/{repo}/git/refs/{ref}", { ...repo, ref: `heads/${branch}` }), 404, 422);
+    },
+
+    async restoreTree(repo, input) {
+      const head = await port.getBranchHead(repo, input.branch);
+      if (head !== input.expectedHead) return { ok: false, reason: `${input.branch} is at ${head.slice(0, 7)}, not ${input.expectedHead.slice(0, 7)}` };
+      const target = await octokit.request("GET /repos/{owner}/{repo}/git/commits/{commit_sha}", { ...repo, commit_sha: input.treeOf });
+      const commit = await octokit.request("POST /repos/{owner}/{repo}/git/commits", {
+        ...repo,
+        message: input.message,
+        tree: (target.data as Json).tree.sha,
+        parents: [input.expectedHead],
+      });
+      const sha = (commit.data as Json).sha as string;
+      try {
+        // Not forced: if the branch moved meanwhile, GitHub refuses instead of losing work.
+        await octokit.request("PATCH /repos/{owner}/{repo}/git/refs/{ref}", { ...repo, ref: `heads/${input.branch}`, sha, force: false });
+      } catch (error) {
+        if (statusOf(error) === 422) return { ok: false, reason: messageOf(error) };
+        throw error;
+      }
+      return { ok: true, sha };
+    },
+
+    async openRevertPull(_repo, pullNodeId, title, body) {
+      const result = (await octokit.graphql(
+        `mutation($id: ID!, $title: String!, $body: String!) {
+          revertPullRequest(input: { pullRequestId: $id, title: $title, body: $body }) {
+            revertPullRequest { number url }
+          }
+        }`,
+        { id: pullNodeId, title, body },
+      )) as Json;
+      const pr = result.revertPullRequest.revertPullRequest;
+      return { number: pr.number, url: pr.url ?? null };
+    },
+
+    async listInstallationRepositories() {
+      const repos = (await octokit.paginate("GET /installation/repositories", { per_page: 100 })) as Json[];
+      return repos.map((r) => ({ fullName: r.full_name, private: r.private !== false, defaultBranch: r.default_branch ?? "main" }));
+    },
+
+    async listPulls(repo, state, since) {
+      const pulls: PullFacts[] = [];
+      for await (const page of octokit.paginate.iterator("GET /repos/{owner}/{repo}/pulls", { ...repo, state, sort: "updated", direction: "desc", per_page: 100 })) {
+        for (const raw of page.data as Json[]) {
+          const pull = toPullFacts(raw);
+          if (since && state === "closed" && pull.updatedAt && new Date(pull.updatedAt) < since) return pulls;
+          pulls.push(pull);
+        }
+      }
+      return pulls;
+    },
+  };
+  return port;
+}

@@ -1,0 +1,83 @@
+/**
+ * The narrow GitHub port: one method per thing the pipeline needs from GitHub. The pipeline
+ * and timers talk to GitHub only through this, so tests can assert the exact requests (nock)
+ * and benchmarks can count them.
+ */
+import type { CheckRunView } from "../domain/messages.js";
+import type { ObservedCheck } from "../domain/test-gate.js";
+import type { ChangedFile, Permission, UpgradeStatus } from "../domain/types.js";
+
+export interface RepoRef {
+  owner: string;
+  repo: string;
+}
+
+export interface PullFacts {
+  number: number;
+  nodeId: string;
+  title: string;
+  body: string;
+  state: "open" | "closed";
+  merged: boolean;
+  mergedBy: string | null;
+  mergeCommitSha: string | null;
+  headSha: string;
+  headRef: string;
+  headRepoFullName: string | null;
+  baseRef: string;
+  author: string | null;
+  additions: number;
+  deletions: number;
+  htmlUrl: string;
+  labels: string[];
+  updatedAt: string;
+}
+
+export interface PullFile extends ChangedFile {
+  patch: string | null;
+}
+
+export interface PullCommit {
+  sha: string;
+  message: string;
+  authorLogin: string | null;
+  committerLogin: string | null;
+}
+
+export type MergeOutcome =
+  | { ok: true; sha: string }
+  | { ok: false; status: number; message: string; headMoved: boolean };
+
+export interface GitHubPort {
+  readConfig(repo: RepoRef): Promise<string | null>;
+  createPull(repo: RepoRef, input: { head: string; base: string; title: string; body: string }): Promise<PullFacts | "exists">;
+  /** Files and commits between `base` and `head` (what a PR from head into base would show). */
+  compare(repo: RepoRef, base: string, head: string): Promise<{ files: PullFile[]; commits: PullCommit[] }>;
+  findOpenPullByHead(repo: RepoRef, branch: string): Promise<PullFacts | null>;
+  getPull(repo: RepoRef, pullNumber: number): Promise<PullFacts>;
+  listPullFiles(repo: RepoRef, pullNumber: number): Promise<PullFile[]>;
+  listPullCommits(repo: RepoRef, pullNumber: number): Promise<PullCommit[]>;
+  getPermission(repo: RepoRef, login: string): Promise<Permission>;
+  /** Every check run (but the app's own) and commit status on `sha`, oldest first. */
+  listChecks(repo: RepoRef, sha: string): Promise<ObservedCheck[]>;
+  /** Creates or updates the `Upgrade Queue` check run; returns its id. */
+  upsertCheckRun(repo: RepoRef, input: { id: string | null; headSha: string; view: CheckRunView; detailsUrl: string }): Promise<string>;
+  setStateLabel(repo: RepoRef, pullNumber: number, status: UpgradeStatus, present: readonly string[] | null): Promise<void>;
+  removeLabel(repo: RepoRef, pullNumber: number, name: string): Promise<void>;
+  comment(repo: RepoRef, pullNumber: number, body: string): Promise<void>;
+  closePull(repo: RepoRef, pullNumber: number): Promise<void>;
+  getBranchHead(repo: RepoRef, branch: string): Promise<string>;
+  merge(repo: RepoRef, pullNumber: number, input: { sha: string; method: "merge" | "squash" | "rebase"; title: string }): Promise<MergeOutcome>;
+  deleteBranch(repo: RepoRef, branch: string): Promise<void>;
+  /** Adds a commit on `branch` whose tree is `treeOf`'s, if the branch head is still `expectedHead`. */
+  restoreTree(repo: RepoRef, input: { branch: string; expectedHead: string; treeOf: string; message: string }): Promise<{ ok: true; sha: string } | { ok: false; reason: string }>;
+  openRevertPull(repo: RepoRef, pullNodeId: string, title: string, body: string): Promise<{ number: number; url: string | null }>;
+  /** Repositories the installation can see (for reconciliation). */
+  listInstallationRepositories(): Promise<Array<{ fullName: string; private: boolean; defaultBranch: string }>>;
+  listPulls(repo: RepoRef, state: "open" | "closed", since: Date | null): Promise<PullFacts[]>;
+}
+
+export function splitRepository(fullName: string): RepoRef {
+  const slash = fullName.indexOf("/");
+  return { owner: fullName.slice(0, slash), repo: fullName.slice(slash + 1) };
+}

@@ -1,0 +1,213 @@
+/**
+ * One pass over one upgrade: load it, decide, save the decision as a conditional update, then
+ * carry out the effects. Merges and rollbacks answer with a follow-up input, decided in the same
+ * pass. Label, check-run and comment effects are gathered and done once at the end of the pass,
+ * against the final state, so a review that approves and merges costs one label change and one
+ * comment, not three.
+ */
+import type { RepoConfig } from "../config/repo-config.js";
+import { decide } from "../domain/decide.js";
+import { checkRunView, invalidConfigView } from "../domain/messages.js";
+import type { DecideContext, Effect, UpgradeInput, UpgradePatch, UpgradeStatus } from "../domain/types.js";
+import { type GitHubPort, type RepoRef, splitRepository } from "../github/port.js";
+import { transitions } from "../metrics.js";
+import type { UpgradeRecord } from "../store/upgrade-record.js";
+import type { PipelineDeps } from "./deps.js";
+
+const MAX_CONFLICT_RETRIES = 8;
+const DAY_MS = 24 * 3_600_000;
+
+export interface PassOptions {
+  deliveryId: string | null;
+  /** Labels known to be on the PR right now (from the payload), to spare a removal request. */
+  labels?: readonly string[] | null;
+  /** Extra columns to save with the first decision (e.g. a refreshed diff preview). */
+  extraPatch?: UpgradePatch & { diffPreview?: string; title?: string; description?: string };
+}
+
+interface Presentation {
+  comments: string[];
+  removeLabels: string[];
+  syncLabel: boolean;
+  syncCheckRun: boolean;
+  closePr: boolean;
+  deleteBranch: boolean;
+  startStatus: UpgradeStatus;
+}
+
+/** Runs `input` (and its follow-ups) against the upgrade `id`. Returns the final record. */
+export async function applyInput(deps: PipelineDeps, upgradeId: number, firstInput: UpgradeInput, options: PassOptions): Promise<UpgradeRecord | null> {
+  let record = await deps.store.byId(upgradeId);
+  if (!record) return null;
+  const repo = splitRepository(record.repository);
+  const port = await deps.github(record.installationId);
+  const configResult = await deps.configs.get(record.repository, port, repo);
+  if (!configResult.ok) {
+    await reportInvalidConfig(deps, port, repo, record, configResult.error);
+    return record;
+  }
+  const config = configResult.config;
+  const presentation: Presentation = {
+    comments: [],
+    removeLabels: [],
+    syncLabel: false,
+    syncCheckRun: false,
+    closePr: false,
+    deleteBranch: false,
+    startStatus: record.state.status,
+  };
+  let input: UpgradeInput | null = firstInput;
+  let extraPatch = options.extraPatch;
+  while (input !== null) {
+    const saved = await decideAndSave(deps, upgradeId, input, config, options.deliveryId, extraPatch);
+    if (!saved) return null;
+    extraPatch = undefined;
+    record = saved.record;
+    input = null;
+    for (const effect of saved.effects) {
+      const followUp = await runEffect(deps, port, repo, record, config, effect, presentation);
+      if (followUp) input = followUp;
+    }
+  }
+  if (!record) return null;
+  await present(deps, port, repo, record, config, presentation, options.labels ?? null);
+  return record;
+}
+
+async function decideAndSave(
+  deps: PipelineDeps,
+  upgradeId: number,
+  input: UpgradeInput,
+  config: RepoConfig,
+  deliveryId: string | null,
+  extraPatch: PassOptions["extraPatch"],
+): Promise<{ record: UpgradeRecord; effects: Effect[] } | null> {
+  for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+    const record = await deps.store.byId(upgradeId);
+    if (!record) return null;
+    const now = deps.now();
+    const ctx: DecideContext = {
+      now,
+      urgentBypassesToday: record.state.urgent ? await deps.store.countUrgentBypasses(record.repository, new Date(now.getTime() - DAY_MS)) : 0,
+      hasObjection: config.autoApprove.enabled ? await deps.store.hasObjection(record.id) : false,
+    };
+    const decision = decide(record.state, input, config, ctx);
+    const patch = { ...(extraPatch ?? {}), ...decision.patch };
+    const ok = await deps.store.save(record, { patch, approvals: decision.approvalsToAdd, events: decision.events, deliveryId, at: now });
+    if (!ok) continue; // someone else changed it: decide again on fresh state
+    if (patch.status && patch.status !== record.state.status) transitions.inc({ from: record.state.status, to: patch.status });
+    const fresh = await deps.store.byId(upgradeId);
+    return fresh ? { record: fresh, effects: decision.effects } : null;
+  }
+  throw new Error(`upgrade ${upgradeId}: gave up after ${MAX_CONFLICT_RETRIES} concurrent changes`);
+}
+
+async function runEffect(
+  deps: PipelineDeps,
+  port: GitHubPort,
+  repo: RepoRef,
+  record: UpgradeRecord,
+  config: RepoConfig,
+  effect: Effect,
+  p: Presentation,
+): Promise<UpgradeInput | null> {
+  switch (effect.kind) {
+    case "comment":
+      p.comments.push(effect.body);
+      return null;
+    case "sync_label":
+      p.syncLabel = true;
+      return null;
+    case "sync_check_run":
+      p.syncCheckRun = true;
+      return null;
+    case "remove_label":
+      p.removeLabels.push(effect.name);
+      return null;
+    case "close_pr":
+      p.closePr = true;
+      return null;
+    case "delete_branch":
+      p.deleteBranch = true;
+      return null;
+    case "merge":
+      return merge(port, repo, record, config, effect.sha);
+    case "rollback":
+      return rollback(deps, port, repo, record);
+  }
+}
+
+async function merge(port: GitHubPort, repo: RepoRef, record: UpgradeRecord, config: RepoConfig, sha: string): Promise<UpgradeInput> {
+  const previousSha = await port.getBranchHead(repo, record.state.baseBranch);
+  const outcome = await port.merge(repo, record.state.pullNumber, { sha, method: config.mergeMethod, title: `${record.title} (#${record.state.pullNumber})` });
+  if (outcome.ok) return { kind: "merge_succeeded", mergeCommitSha: outcome.sha, previousSha };
+  return { kind: "merge_failed", message: `${outcome.status}: ${outcome.message}`, headMoved: outcome.headMoved };
+}
+
+async function rollback(deps: PipelineDeps, port: GitHubPort, repo: RepoRef, record: UpgradeRecord): Promise<UpgradeInput> {
+  const { mergeCommitSha, previousSha, baseBranch, pullNumber } = record.state;
+  const actor = "upgrade-queue";
+  if (!mergeCommitSha || !previousSha) return { kind: "rollback_failed", message: "the merge commit or the previous base head is unknown", actor };
+  try {
+    const restored = await port.restoreTree(repo, {
+      branch: baseBranch,
+      expectedHead: mergeCommitSha,
+      treeOf: previousSha,
+      message: `Roll back upgrade #${pullNumber}\n\nRestores the tree of ${previousSha}, the head of ${baseBranch} before #${pullNumber} was merged.`,
+    });
+    if (restored.ok) return { kind: "rollback_committed", rollbackSha: restored.sha, actor };
+    const pull = await port.getPull(repo, pullNumber);
+    const revert = await port.openRevertPull(repo, pull.nodeId, `Revert upgrade #${pullNumber}`, `Reverts #${pullNumber}, requested with \`/rollback\`. ${baseBranch} has moved on since it was merged.`);
+    return { kind: "revert_opened", pullNumber: revert.number, url: revert.url, actor };
+  } catch (error) {
+    deps.log.error({ err: error, repository: record.repository, pullNumber }, "rollback failed");
+    return { kind: "rollback_failed", message: error instanceof Error ? error.message : String(error), actor };
+  }
+}
+
+async function present(
+  deps: PipelineDeps,
+  port: GitHubPort,
+  repo: RepoRef,
+  record: UpgradeRecord,
+  config: RepoConfig,
+  p: Presentation,
+  labels: readonly string[] | null,
+): Promise<void> {
+  const n = record.state.pullNumber;
+  for (const name of p.removeLabels) await port.removeLabel(repo, n, name);
+  if (p.syncLabel || record.state.status !== p.startStatus) {
+    const present = labels ? labels.filter((l) => !p.removeLabels.includes(l)) : [`upgrade:${p.startStatus}`];
+    await port.setStateLabel(repo, n, record.state.status, present);
+  }
+  if (p.syncCheckRun || record.state.status !== p.startStatus) await syncCheckRun(deps, port, repo, record, config);
+  if (p.comments.length > 0) await port.comment(repo, n, p.comments.join("\n\n"));
+  if (p.closePr) await port.closePull(repo, n);
+  if (p.deleteBranch) await port.deleteBranch(repo, record.state.branchName);
+}
+
+export async function syncCheckRun(deps: PipelineDeps, port: GitHubPort, repo: RepoRef, record: UpgradeRecord, config: RepoConfig): Promise<void> {
+  const view = checkRunView(record.state, config);
+  await upsertCheckRunFor(deps, port, repo, record, view);
+}
+
+/** The check run id is kept as `<id>@<sha>`: a new head gets a new check run. */
+async function upsertCheckRunFor(deps: PipelineDeps, port: GitHubPort, repo: RepoRef, record: UpgradeRecord, view: ReturnType<typeof checkRunView>): Promise<void> {
+  const [id, sha] = record.checkRunId?.split("@") ?? [];
+  const current = sha === record.state.headSha ? (id ?? null) : null;
+  const newId = await port.upsertCheckRun(repo, {
+    id: current,
+    headSha: record.state.headSha,
+    view,
+    detailsUrl: `${deps.publicUrl}/self-modify/queue/${record.id}`,
+  });
+  if (newId !== current) await deps.store.setCheckRunId(record.id, `${newId}@${record.state.headSha}`);
+}
+
+async function reportInvalidConfig(deps: PipelineDeps, port: GitHubPort, repo: RepoRef, record: UpgradeRecord, error: string): Promise<void> {
+  await upsertCheckRunFor(deps, port, repo, record, invalidConfigView(error));
+  // Say it on the PR once per distinct problem, not on every delivery.
+  if (await deps.store.recordConfigProblem(record, error)) {
+    await port.comment(repo, record.state.pullNumber, `Upgrade Queue takes no action until \`.github/upgrade-queue.yml\` on the default branch is fixed:\n\n${error}`);
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Repository configs, read from the default branch and kept for a few minutes: nearly every
+ * delivery needs the branch prefix, and re-reading the file for each would spend the
+ * installation's rate limit on deliveries that turn out to be irrelevant. A push to the default
+ * branch drops the entry, so a changed config applies at once on the replica that saw the push
+ * and within the TTL on the others.
+ */
+import { type ConfigResult, parseRepoConfig } from "../config/repo-config.js";
+import type { GitHubPort, RepoRef } from "../github/port.js";
+
+export interface ConfigCache {
+  get(repository: string, port: GitHubPort, repo: RepoRef): Promise<ConfigResult>;
+  invalidate(repository: string): void;
+}
+
+export function createConfigCache(options: { ttlMs: number; now: () => number; maxEntries?: number }): ConfigCache {
+  const entries = new Map<string, { result: ConfigResult; at: number }>();
+  const inflight = new Map<string, Promise<ConfigResult>>();
+  const max = options.maxEntries ?? 10_000;
+  return {
+    async get(repository, port, repo) {
+      const hit = entries.get(repository);
+      if (hit && options.now() - hit.at < options.ttlMs) return hit.result;
+      const pending = inflight.get(repository);
+      if (pending) return pending;
+      const load = port
+        .readConfig(repo)
+        .then((text) => {
+          const result = parseRepoConfig(text);
+          if (entries.size >= max) entries.delete(entries.keys().next().value as string);
+          entries.set(repository, { result, at: options.now() });
+          return result;
+        })
+        .finally(() => inflight.delete(repository));
+      inflight.set(repository, load);
+      return load;
+    },
+    invalidate(repository) {
+      entries.delete(repository);
+    },
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * The status page's Approve and Reject buttons, implemented with the same path a review or a
+ * command takes: the permission is looked up again on every call, and the decision goes through
+ * decide() with `via: dashboard`.
+ */
+import { approvalsNeeded, checkApprover } from "../domain/permissions.js";
+import { splitRepository } from "../github/port.js";
+import type { DashboardActions } from "../http/dashboard-actions.js";
+import type { Actor } from "../domain/types.js";
+import type { UpgradeRecord } from "../store/upgrade-record.js";
+import { applyInput } from "./apply-input.js";
+import type { PipelineDeps } from "./deps.js";
+
+export function createDashboardActions(deps: PipelineDeps): DashboardActions {
+  async function load(upgradeId: number) {
+    const record = await deps.store.byId(upgradeId);
+    if (!record) return null;
+    const repo = splitRepository(record.repository);
+    const port = await deps.github(record.installationId);
+    const config = await deps.configs.get(record.repository, port, repo);
+    return { record, repo, port, config };
+  }
+
+  async function actorOf(loaded: NonNullable<Awaited<ReturnType<typeof load>>>, login: string): Promise<Actor> {
+    const excluded = loaded.record.state.nonApprovers.some((l) => l.toLowerCase() === login.toLowerCase());
+    return { login, isBot: login.endsWith("[bot]"), permission: excluded ? null : await loaded.port.getPermission(loaded.repo, login) };
+  }
+
+  const pending = (record: UpgradeRecord) => ["proposed", "approved", "failed"].includes(record.state.status);
+
+  return {
+    async canDecide(upgradeId, login) {
+      const loaded = await load(upgradeId);
+      if (!loaded || !loaded.config.ok || !pending(loaded.record)) return false;
+      return checkApprover(await actorOf(loaded, login), loaded.record.state, loaded.config.config).ok;
+    },
+
+    async decide({ upgradeId, login, decision, reason }) {
+      const loaded = await load(upgradeId);
+      if (!loaded) return { ok: false, status: 404, message: "No such upgrade." };
+      if (!loaded.config.ok) return { ok: false, status: 409, message: loaded.config.error };
+      const actor = await actorOf(loaded, login);
+      const check = checkApprover(actor, loaded.record.state, loaded.config.config);
+      if (!check.ok) return { ok: false, status: 403, message: check.reason };
+      if (!pending(loaded.record)) return { ok: false, status: 409, message: `The upgrade is ${loaded.record.state.status}.` };
+      const input =
+        decision === "approve"
+          ? { kind: "approve" as const, actor, sha: loaded.record.state.headSha, via: "dashboard" as const }
+          : { kind: "reject" as const, actor, reason: reason?.trim() ? reason.trim() : null, via: "dashboard" as const };
+      await applyInput(deps, upgradeId, input, { deliveryId: null });
+      return { ok: true };
+    },
+
+    async approvalsNeeded(upgradeId) {
+      const record = await deps.store.byId(upgradeId);
+      if (!record) return 1;
+      const loaded = await load(upgradeId);
+      return loaded?.config.ok ? approvalsNeeded(record.state, loaded.config.config) : 1;
+    },
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * Receives verified deliveries: routes them, keeps only relevant ones, stores each in the inbox
+ * before acknowledging it, and processes it from there. Irrelevant deliveries cost no database
+ * write and no GitHub request beyond a cached config read.
+ */
+import { routeDelivery } from "../adapter/route-delivery.js";
+import { webhookDuration } from "../metrics.js";
+import type { PipelineDeps } from "./deps.js";
+import { handleJob, isRelevant } from "./handle-job.js";
+
+export interface IncomingDelivery {
+  id: string;
+  name: string;
+  payload: unknown;
+}
+
+export type DeliveryProcessor = ReturnType<typeof createDeliveryProcessor>;
+
+export function createDeliveryProcessor(deps: PipelineDeps) {
+  const running = new Set<Promise<void>>();
+
+  async function process(id: string): Promise<void> {
+    const delivery = await deps.deliveries.claim(id, deps.now());
+    if (!delivery) return; // processed already, or another replica holds it
+    let error: string | null = null;
+    try {
+      const jobs = routeDelivery(delivery.event, JSON.parse(delivery.payload), deps.botLogin);
+      for (const job of jobs) await handleJob(deps, job, delivery.id);
+    } catch (caught) {
+      error = caught instanceof Error ? caught.message : String(caught);
+      deps.log.error({ err: caught, deliveryId: id, event: delivery.event }, "processing a delivery failed; it will be retried");
+    }
+    await deps.deliveries.finish(id, deps.now(), error);
+  }
+
+  function track(work: Promise<void>): void {
+    const tracked = work.catch((error) => deps.log.error({ err: error }, "delivery processing crashed")).finally(() => running.delete(tracked));
+    running.add(tracked);
+  }
+
+  return {
+    /** Called for every verified delivery; resolves once it is stored (or dropped). */
+    async receive(delivery: IncomingDelivery): Promise<"ignored" | "duplicate" | "accepted"> {
+      const started = performance.now();
+      let outcome: "ignored" | "duplicate" | "accepted" = "ignored";
+      try {
+        const jobs = routeDelivery(delivery.name, delivery.payload, deps.botLogin);
+        const relevant = [];
+        for (const job of jobs) if (await isRelevant(deps, job)) relevant.push(job);
+        if (relevant.length === 0) return outcome;
+        const installationId = relevant[0]?.installationId ?? null;
+        const stored = await deps.deliveries.accept({ id: delivery.id, event: delivery.name, installationId, payload: JSON.stringify(delivery.payload) }, deps.now());
+        outcome = stored ? "accepted" : "duplicate";
+        if (stored) track(process(delivery.id));
+        return outcome;
+      } finally {
+        webhookDuration.observe({ event: delivery.name, outcome }, (performance.now() - started) / 1000);
+      }
+    },
+
+    /** Processes stored deliveries that were never finished (a crash, a failed attempt). */
+    async resume(limit = 100): Promise<number> {
+      const ids = await deps.deliveries.unfinished(deps.now(), limit);
+      for (const id of ids) await process(id);
+      return ids.length;
+    },
+
+    /** Resolves when every delivery being processed has finished (tests, graceful stop). */
+    async idle(): Promise<void> {
+      while (running.size > 0) await Promise.all([...running]);
+    },
+  };
+}

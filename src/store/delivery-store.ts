@@ -1,0 +1,76 @@
+/**
+ * The webhook inbox. A relevant delivery is written here before it is acknowledged, and
+ * processed from here: a delivery GitHub sends twice is stored once, and one acknowledged just
+ * before a crash is still processed after the restart (its claim lapses).
+ */
+import type { Db } from "./prisma-client.js";
+import { createWriteLock } from "./write-lock.js";
+
+export interface StoredDelivery {
+  id: string;
+  event: string;
+  installationId: number | null;
+  payload: string;
+  attempts: number;
+}
+
+export type DeliveryStore = ReturnType<typeof createDeliveryStore>;
+
+const CLAIM_MS = 60_000;
+export const MAX_ATTEMPTS = 5;
+
+export function createDeliveryStore(db: Db, options: { serialiseWrites: boolean }) {
+  const lock = createWriteLock(options.serialiseWrites);
+  return {
+    /** Stores a delivery; false when it was stored before (a redelivery). */
+    async accept(delivery: { id: string; event: string; installationId: number | null; payload: string }, now: Date): Promise<boolean> {
+      try {
+        await lock(() => db.delivery.create({ data: { ...delivery, receivedAt: now } }));
+        return true;
+      } catch (error) {
+        const exists = await db.delivery.findUnique({ where: { id: delivery.id }, select: { id: true } });
+        if (exists) return false;
+        throw error;
+      }
+    },
+
+    /** Claims one delivery for this process until the claim lapses; null when someone else holds it. */
+    async claim(id: string, now: Date): Promise<StoredDelivery | null> {
+      const claimed = await lock(() =>
+        db.delivery.updateMany({
+          where: { id, processedAt: null, attempts: { lt: MAX_ATTEMPTS }, OR: [{ claimedUntil: null }, { claimedUntil: { lt: now } }] },
+          data: { claimedUntil: new Date(now.getTime() + CLAIM_MS), attempts: { increment: 1 } },
+        }),
+      );
+      if (claimed.count === 0) return null;
+      return db.delivery.findUnique({ where: { id }, select: { id: true, event: true, installationId: true, payload: true, attempts: true } });
+    },
+
+    /** Deliveries not yet processed whose claim has lapsed (crashed or failed attempts). */
+    async unfinished(now: Date, limit: number): Promise<string[]> {
+      const rows = await db.delivery.findMany({
+        where: { processedAt: null, attempts: { lt: MAX_ATTEMPTS }, OR: [{ claimedUntil: null }, { claimedUntil: { lt: now } }] },
+        select: { id: true },
+        orderBy: { receivedAt: "asc" },
+        take: limit,
+      });
+      return rows.map((r) => r.id);
+    },
+
+    async finish(id: string, now: Date, error: string | null): Promise<void> {
+      await lock(() =>
+        db.delivery.update({
+          where: { id },
+          // A failed attempt releases its claim so that a later sweep retries it.
+          data: error === null ? { processedAt: now, error: null, claimedUntil: null } : { error: error.slice(0, 2000), claimedUntil: null },
+        }),
+      );
+    },
+
+    /** Drops processed deliveries older than `before`, keeping the inbox small. */
+    async pruneProcessed(before: Date): Promise<number> {
+      const result = await lock(() => db.delivery.deleteMany({ where: { processedAt: { lt: before } } }));
+      return result.count;
+    },
+  };
+}

@@ -1,0 +1,211 @@
+/**
+ * The pipeline's repository for upgrades: load, create, and save a transition as one
+ * conditional update on the upgrade's version (so no transition is applied twice, on any
+ * replica), together with its approvals and events (the append-only history).
+ */
+import type { Approval, ChangedFile, RecordedEvent, UpgradePatch } from "../domain/types.js";
+import type { Db } from "./prisma-client.js";
+import { type UpgradeRecord, type UpgradeRow, patchToData, toRecord, upgradeSelect } from "./upgrade-record.js";
+import { createWriteLock } from "./write-lock.js";
+
+export interface NewUpgrade {
+  installationId: number;
+  repository: string;
+  repositoryPrivate: boolean;
+  pullNumber: number;
+  title: string;
+  description: string;
+  branchName: string;
+  baseBranch: string;
+  author: string | null;
+  headSha: string;
+  additions: number;
+  deletions: number;
+  files: ChangedFile[];
+  diffPreview: string;
+  guarded: boolean;
+  urgent: boolean;
+  nonApprovers: string[];
+  proposedAt: Date;
+}
+
+export interface SaveInput {
+  patch: UpgradePatch & { diffPreview?: string; checkRunId?: string | null; title?: string; description?: string };
+  approvals: Approval[];
+  events: RecordedEvent[];
+  deliveryId: string | null;
+  at: Date;
+}
+
+export type UpgradeStore = ReturnType<typeof createUpgradeStore>;
+
+export function createUpgradeStore(db: Db, options: { serialiseWrites: boolean }) {
+  const lock = createWriteLock(options.serialiseWrites);
+
+  async function load(where: Record<string, unknown>): Promise<UpgradeRecord | null> {
+    const row = (await db.upgrade.findFirst({ where, select: upgradeSelect, orderBy: { id: "desc" } })) as UpgradeRow | null;
+    return row ? toRecord(row) : null;
+  }
+
+  return {
+    byId: (id: number) => load({ id }),
+    byPull: (repository: string, pullNumber: number) => load({ repository, pullNumber }),
+    byRevertPull: (repository: string, revertPullNumber: number) => load({ repository, revertPullNumber }),
+    openByBranch: (repository: string, branchName: string) =>
+      load({ repository, branchName, status: { in: ["proposed", "approved", "failed"] } }),
+
+    async idsByHeadSha(repository: string, headSha: string): Promise<number[]> {
+      const rows = await db.upgrade.findMany({ where: { repository, headSha }, select: { id: true } });
+      return rows.map((r) => r.id);
+    },
+
+    /** Creates the upgrade with its `upgrade.proposed` history; an existing one for the PR wins. */
+    async create(data: NewUpgrade, events: RecordedEvent[], deliveryId: string | null): Promise<{ record: UpgradeRecord; created: boolean }> {
+      const existing = await load({ repository: data.repository, pullNumber: data.pullNumber });
+      if (existing) return { record: existing, created: false };
+      try {
+        const id = await lock(() =>
+          db.$transaction(async (tx) => {
+            const { files, ...rest } = data;
+            const row = await tx.upgrade.create({
+              data: {
+                ...rest,
+                status: "proposed",
+                filesChanged: JSON.stringify(files),
+                nonApprovers: JSON.stringify(data.nonApprovers),
+              },
+              select: { id: true },
+            });
+            await tx.upgradeEvent.createMany({
+              data: events.map((event) => eventRow(row.id, data.repository, data.pullNumber, event, deliveryId, data.proposedAt)),
+            });
+            return row.id;
+          }),
+        );
+        return { record: (await load({ id })) as UpgradeRecord, created: true };
+      } catch (error) {
+        // Another replica (or a racing delivery) created it first: theirs is the upgrade.
+        const raced = await load({ repository: data.repository, pullNumber: data.pullNumber });
+        if (raced) return { record: raced, created: false };
+        throw error;
+      }
+    },
+
+    /**
+     * Applies a decision if nobody else changed the upgrade since it was loaded. Returns false
+     * when the version moved on: the caller reloads and decides again.
+     */
+    async save(record: UpgradeRecord, input: SaveInput): Promise<boolean> {
+      const data = patchToData(input.patch);
+      if (Object.keys(data).length === 0 && input.approvals.length === 0 && input.events.length === 0) return true;
+      return lock(() =>
+        db.$transaction(async (tx) => {
+          const updated = await tx.upgrade.updateMany({
+            where: { id: record.id, version: record.version },
+            data: { ...data, version: { increment: 1 } },
+          });
+          if (updated.count === 0) return false;
+          for (const approval of input.approvals) {
+            await tx.approval.create({
+              data: { upgradeId: record.id, login: approval.login, sha: approval.sha, via: approval.via, permission: approval.permission, at: approval.at },
+            });
+          }
+          if (input.events.length > 0) {
+            await tx.upgradeEvent.createMany({
+              data: input.events.map((event) => eventRow(record.id, record.repository, record.state.pullNumber, event, input.deliveryId, input.at)),
+            });
+          }
+          return true;
+        }),
+      );
+    },
+
+    /** Remembers the app's check run; not a transition, so no version change. */
+    async setCheckRunId(id: number, checkRunId: string): Promise<void> {
+      await lock(() => db.upgrade.updateMany({ where: { id }, data: { checkRunId } }));
+    },
+
+    /** Appends `upgrade.config_invalid` unless the latest one says the same; true when appended. */
+    async recordConfigProblem(record: UpgradeRecord, error: string): Promise<boolean> {
+      const last = await db.upgradeEvent.findFirst({
+        where: { upgradeId: record.id, type: "upgrade.config_invalid" },
+        orderBy: { id: "desc" },
+        select: { details: true },
+      });
+      if (last && (JSON.parse(last.details) as { error?: string }).error === error) return false;
+      await lock(() =>
+        db.upgradeEvent.create({
+          data: eventRow(record.id, record.repository, record.state.pullNumber, { type: "upgrade.config_invalid", actor: "upgrade-queue", via: "check", details: { error } }, null, new Date()),
+        }),
+      );
+      return true;
+    },
+
+    async hasEvents(upgradeId: number): Promise<boolean> {
+      return (await db.upgradeEvent.findFirst({ where: { upgradeId }, select: { id: true } })) !== null;
+    },
+
+    /** Upgrade bypasses granted in a repository since `since` (the urgent budget). */
+    countUrgentBypasses: (repository: string, since: Date) =>
+      db.upgradeEvent.count({ where: { repository, type: "upgrade.urgent_bypass", at: { gte: since } } }),
+
+    /** Any rejection or changes-requested review in the history (blocks auto-approval). */
+    async hasObjection(upgradeId: number): Promise<boolean> {
+      const found = await db.upgradeEvent.findFirst({
+        where: { upgradeId, type: { in: ["upgrade.rejected", "upgrade.changes_requested"] } },
+        select: { id: true },
+      });
+      return found !== null;
+    },
+
+    /** Upgrades a timer may act on: proposed, or an approved one whose merge claim is old. */
+    async dueForTimers(limit: number): Promise<Array<{ id: number; installationId: number; repository: string }>> {
+      return db.upgrade.findMany({
+        where: { status: "proposed" },
+        select: { id: true, installationId: true, repository: true },
+        orderBy: { proposedAt: "asc" },
+        take: limit,
+      });
+    },
+
+    /** Deletes whole terminal upgrades (with their history) last changed before `before`. */
+    async pruneTerminal(repository: string, before: Date): Promise<number> {
+      return lock(async () => {
+        const result = await db.upgrade.deleteMany({
+          where: { repository, status: { in: ["rejected", "expired", "applied", "failed", "rolled_back"] }, updatedAt: { lt: before } },
+        });
+        return result.count;
+      });
+    },
+
+    async lastReconciled(repository: string): Promise<Date | null> {
+      const row = await db.repositoryState.findUnique({ where: { repository }, select: { lastReconciledAt: true } });
+      return row?.lastReconciledAt ?? null;
+    },
+
+    async markReconciled(repository: string, installationId: number, at: Date): Promise<void> {
+      await lock(() =>
+        db.repositoryState.upsert({ where: { repository }, create: { repository, installationId, lastReconciledAt: at }, update: { lastReconciledAt: at, installationId } }),
+      );
+    },
+
+    async repositoriesWithUpgrades(): Promise<Array<{ repository: string; installationId: number }>> {
+      const rows = await db.upgrade.findMany({ distinct: ["repository"], select: { repository: true, installationId: true } });
+      return rows;
+    },
+  };
+}
+
+function eventRow(upgradeId: number, repository: string, pullNumber: number, event: RecordedEvent, deliveryId: string | null, at: Date) {
+  return {
+    upgradeId,
+    repository,
+    pullNumber,
+    type: event.type,
+    actor: event.actor,
+    via: event.via,
+    at,
+    deliveryId,
+    details: JSON.stringify(event.details),
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * Reconciliation (CONTRACT §5): re-reads the open upgrade PRs, and those closed since the last
+ * look, of every installation and corrects what missed webhooks left behind. What it finds is
+ * recorded with `via: reconcile`.
+ */
+import type { RepoConfig } from "../config/repo-config.js";
+import { evaluateTestGate } from "../domain/test-gate.js";
+import type { GitHubPort, PullFacts, RepoRef } from "../github/port.js";
+import { splitRepository } from "../github/port.js";
+import { applyInput } from "../pipeline/apply-input.js";
+import type { PipelineDeps } from "../pipeline/deps.js";
+import { handleJob } from "../pipeline/handle-job.js";
+import { fetchHeadFacts } from "../pipeline/head-facts.js";
+
+export interface ReconcileResult {
+  repositories: number;
+  pulls: number;
+}
+
+export async function reconcile(deps: PipelineDeps, installationIds: readonly number[]): Promise<ReconcileResult> {
+  const result: ReconcileResult = { repositories: 0, pulls: 0 };
+  for (const installationId of installationIds) {
+    try {
+      const port = await deps.github(installationId);
+      for (const repository of await port.listInstallationRepositories()) {
+        try {
+          result.pulls += await reconcileRepository(deps, port, installationId, repository);
+          result.repositories++;
+        } catch (error) {
+          deps.log.warn({ err: error, repository: repository.fullName }, "reconciling a repository failed");
+        }
+      }
+    } catch (error) {
+      deps.log.warn({ err: error, installationId }, "reconciling an installation failed");
+    }
+  }
+  return result;
+}
+
+async function reconcileRepository(
+  deps: PipelineDeps,
+  port: GitHubPort,
+  installationId: number,
+  repository: { fullName: string; private: boolean; defaultBranch: string },
+): Promise<number> {
+  const repo = splitRepository(repository.fullName);
+  const configResult = await deps.configs.get(repository.fullName, port, repo);
+  if (!configResult.ok) return 0;
+  const config = configResult.config;
+  const startedAt = deps.now();
+  const since = await deps.store.lastReconciled(repository.fullName);
+  const isUpgrade = (pull: PullFacts) => pull.headRef.startsWith(config.branchPrefix) && pull.headRepoFullName === repository.fullName;
+  const open = (await port.listPulls(repo, "open", null)).filter(isUpgrade);
+  const closed = (await port.listPulls(repo, "closed", since)).filter(isUpgrade);
+  for (const pull of [...open, ...closed]) {
+    try {
+      await reconcilePull(deps, port, repo, config, installationId, repository, pull);
+    } catch (error) {
+      deps.log.warn({ err: error, repository: repository.fullName, pullNumber: pull.number }, "reconciling a pull request failed");
+    }
+  }
+  await deps.store.markReconciled(repository.fullName, installationId, startedAt);
+  return open.length + closed.length;
+}
+
+async function reconcilePull(
+  deps: PipelineDeps,
+  port: GitHubPort,
+  repo: RepoRef,
+  config: RepoConfig,
+  installationId: number,
+  repository: { fullName: string; private: boolean; defaultBranch: string },
+  pull: PullFacts,
+): Promise<void> {
+  const existing = await deps.store.byPull(repository.fullName, pull.number);
+  const options = { deliveryId: null, labels: pull.labels };
+  if (!existing) {
+    if (pull.state !== "open") return;
+    const job = {
+      kind: "pull" as const,
+      action: "opened" as const,
+      repository: repository.fullName,
+      installationId,
+      private: repository.private,
+      defaultBranch: repository.defaultBranch,
+      pull,
+      sender: { login: pull.author ?? "reconcile", isBot: false },
+    };
+    await handleJob(deps, job, null);
+    return;
+  }
+  const { status } = existing.state;
+  if (pull.state === "closed") {
+    if (pull.merged && status !== "applied" && status !== "rolled_back") {
+      await applyInput(deps, existing.id, { kind: "closed", merged: true, actor: pull.mergedBy ?? "reconcile", via: "reconcile", mergeCommitSha: pull.mergeCommitSha }, options);
+    } else if (!pull.merged && (status === "proposed" || status === "approved" || status === "failed")) {
+      await applyInput(deps, existing.id, { kind: "closed", merged: false, actor: "reconcile", via: "reconcile" }, options);
+    }
+    return;
+  }
+  if (status === "rejected" || status === "expired") {
+    await applyInput(deps, existing.id, { kind: "reopened", actor: "reconcile", via: "reconcile" }, options);
+  }
+  if (pull.headSha !== existing.state.headSha) {
+    const head = await fetchHeadFacts(port, repo, pull, config, []);
+    await applyInput(deps, existing.id, { kind: "head_updated", facts: head.facts, actor: "reconcile", via: "reconcile" }, { ...options, extraPatch: { diffPreview: head.diffPreview } });
+  }
+  const fresh = await deps.store.byId(existing.id);
+  if (fresh && (fresh.state.status === "proposed" || fresh.state.status === "approved")) {
+    const results = evaluateTestGate(fresh.state.headSha, await port.listChecks(repo, fresh.state.headSha), config.requiredChecks);
+    await applyInput(deps, fresh.id, { kind: "tests", results, via: "reconcile" }, options);
+  }
+}

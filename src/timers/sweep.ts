@@ -1,0 +1,53 @@
+/**
+ * The periodic sweep: finishes stored deliveries that were never processed, gives every
+ * undecided upgrade a `tick` (expiry, auto-approval, urgent bypass), and prunes old history.
+ * Every replica may run it at once: each tick is a conditional transition like any other, so
+ * an upgrade expires once however many replicas sweep.
+ */
+import { applyInput } from "../pipeline/apply-input.js";
+import type { DeliveryProcessor } from "../pipeline/delivery-processor.js";
+import type { PipelineDeps } from "../pipeline/deps.js";
+import { splitRepository } from "../github/port.js";
+
+const DAY_MS = 24 * 3_600_000;
+const SWEEP_BATCH = 500;
+/** Processed deliveries are kept this long, so GitHub's redeliveries are still recognised. */
+const DELIVERY_RETENTION_MS = 7 * DAY_MS;
+
+export interface SweepResult {
+  resumed: number;
+  ticked: number;
+  pruned: number;
+}
+
+export async function sweep(deps: PipelineDeps, processor: DeliveryProcessor): Promise<SweepResult> {
+  const resumed = await processor.resume();
+  let ticked = 0;
+  for (const upgrade of await deps.store.dueForTimers(SWEEP_BATCH)) {
+    try {
+      await applyInput(deps, upgrade.id, { kind: "tick", via: "timer" }, { deliveryId: null });
+      ticked++;
+    } catch (error) {
+      deps.log.error({ err: error, upgradeId: upgrade.id }, "timer tick failed");
+    }
+  }
+  const pruned = await prune(deps);
+  return { resumed, ticked, pruned };
+}
+
+async function prune(deps: PipelineDeps): Promise<number> {
+  const now = deps.now().getTime();
+  let pruned = 0;
+  for (const { repository, installationId } of await deps.store.repositoriesWithUpgrades()) {
+    try {
+      const port = await deps.github(installationId);
+      const config = await deps.configs.get(repository, port, splitRepository(repository));
+      if (!config.ok || config.config.retentionDays === 0) continue;
+      pruned += await deps.store.pruneTerminal(repository, new Date(now - config.config.retentionDays * DAY_MS));
+    } catch (error) {
+      deps.log.warn({ err: error, repository }, "pruning skipped");
+    }
+  }
+  await deps.deliveries.pruneProcessed(new Date(now - DELIVERY_RETENTION_MS));
+  return pruned;
+}
