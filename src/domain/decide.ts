@@ -65,7 +65,7 @@ export function decide(upgrade: UpgradeState, input: UpgradeInput, config: RepoC
     case "tests":
       return onTests(b, input, config, ctx);
     case "tick":
-      return onTick(b, config, ctx);
+      return onTick(b, input.via, config, ctx);
     case "merge_succeeded":
       return onMergeSucceeded(b, input, config, ctx);
     case "merge_failed":
@@ -347,34 +347,34 @@ function onTests(b: Builder, input: Input<"tests">, config: RepoConfig, ctx: Dec
     return maybeApply(b, config, ctx, "auto").decision;
   }
   if (s.status === "proposed" && results.state === "passed" && previous !== "passed") {
-    if (tryUrgentBypass(b, config, ctx, true)) return b.decision;
-    tryAutoApprove(b, config, ctx);
+    if (tryUrgentBypass(b, config, ctx, input.via, true)) return b.decision;
+    tryAutoApprove(b, config, ctx, input.via);
   }
   return b.decision;
 }
 
 /** The urgent bypass (CONTRACT §2): skips the approval, never the tests. */
-function tryUrgentBypass(b: Builder, config: RepoConfig, ctx: DecideContext, announce: boolean): boolean {
+function tryUrgentBypass(b: Builder, config: RepoConfig, ctx: DecideContext, via: Via, announce: boolean): boolean {
   const s = b.state;
   if (!s.urgent || !config.urgent.enabled || s.guarded) return false;
   if (s.additions + s.deletions > config.urgent.maxDiffLines) return false;
   if (s.testResults?.sha !== s.headSha || s.testResults.state !== "passed") return false;
   if (ctx.urgentBypassesToday >= config.urgent.maxPerDay) {
     if (announce) {
-      b.event("upgrade.urgent_budget_exhausted", "urgent-bypass", "check", { maxPerDay: config.urgent.maxPerDay })
+      b.event("upgrade.urgent_budget_exhausted", "urgent-bypass", via, { maxPerDay: config.urgent.maxPerDay })
         .comment(`This upgrade is marked urgent, but ${config.urgent.maxPerDay} urgent bypasses already happened in this repository in the last 24 hours. It waits for approval like any other upgrade.`);
     }
     return false;
   }
   b.transition({ status: "approved", approvedSha: s.headSha, approvedBy: [], approvedAt: ctx.now, bypassed: true })
-    .event("upgrade.urgent_bypass", "urgent-bypass", "check", { sha: s.headSha, bypassesToday: ctx.urgentBypassesToday + 1, maxPerDay: config.urgent.maxPerDay })
-    .event("upgrade.approved", "urgent-bypass", "check", { sha: s.headSha, approvedBy: [], bypass: true })
+    .event("upgrade.urgent_bypass", "urgent-bypass", via, { sha: s.headSha, bypassesToday: ctx.urgentBypassesToday + 1, maxPerDay: config.urgent.maxPerDay })
+    .event("upgrade.approved", "urgent-bypass", via, { sha: s.headSha, approvedBy: [], bypass: true })
     .comment(`**Urgent:** this upgrade skips the approval queue (\`Upgrade-Urgency: urgent\`); its tests passed. Approvers, please review it after the fact: an approving review, \`/approve\` or the \`upgrade:approved\` label records it.`);
   maybeApply(b, config, ctx, "auto");
   return true;
 }
 
-function tryAutoApprove(b: Builder, config: RepoConfig, ctx: DecideContext): boolean {
+function tryAutoApprove(b: Builder, config: RepoConfig, ctx: DecideContext, via: Via): boolean {
   const s = b.state;
   const { autoApprove } = config;
   if (!autoApprove.enabled || s.guarded || s.status !== "proposed" || ctx.hasObjection) return false;
@@ -382,25 +382,25 @@ function tryAutoApprove(b: Builder, config: RepoConfig, ctx: DecideContext): boo
   if (s.testResults?.sha !== s.headSha || s.testResults.state !== "passed") return false;
   if (ctx.now.getTime() - s.proposedAt.getTime() < autoApprove.afterHours * 3_600_000) return false;
   b.transition({ status: "approved", approvedSha: s.headSha, approvedBy: [], approvedAt: ctx.now })
-    .event("upgrade.approved", "auto-approve", "timer", { sha: s.headSha, afterHours: autoApprove.afterHours })
+    .event("upgrade.approved", "auto-approve", via, { sha: s.headSha, afterHours: autoApprove.afterHours })
     .comment(`Auto-approved: low-risk (${s.additions + s.deletions} changed lines, not guarded), tests passed, and ${autoApprove.afterHours} hours passed without objection.`);
   maybeApply(b, config, ctx, "auto");
   return true;
 }
 
-function onTick(b: Builder, config: RepoConfig, ctx: DecideContext): Decision {
+function onTick(b: Builder, via: Via, config: RepoConfig, ctx: DecideContext): Decision {
   const s = b.state;
   if (s.status !== "proposed") return b.decision;
   if (ctx.now.getTime() - s.proposedAt.getTime() >= config.expireAfterHours * 3_600_000) {
     b.transition({ status: "expired", expiredAt: ctx.now })
-      .event("upgrade.expired", "expiry", "timer", { expireAfterHours: config.expireAfterHours })
+      .event("upgrade.expired", "expiry", via, { expireAfterHours: config.expireAfterHours })
       .comment(`Expired: no decision within ${config.expireAfterHours} hours. Reopen the pull request to propose it again.`)
       .effect({ kind: "close_pr" });
     if (config.deleteBranch) b.effect({ kind: "delete_branch" });
     return b.decision;
   }
-  if (tryUrgentBypass(b, config, ctx, false)) return b.decision;
-  tryAutoApprove(b, config, ctx);
+  if (tryUrgentBypass(b, config, ctx, via, false)) return b.decision;
+  tryAutoApprove(b, config, ctx, via);
   return b.decision;
 }
 
