@@ -1,7 +1,8 @@
 /** Pure helpers that turn what GitHub says about commits and files into upgrade facts. */
 import picomatch from "picomatch";
 
-const URGENT_TRAILER = /^upgrade-urgency:\s*urgent\s*$/im;
+/** Key and value on one line: with `\s*` a lone "Upgrade-Urgency:" line followed by "urgent" counted. */
+const URGENT_TRAILER = /^upgrade-urgency:[ \t]*urgent[ \t]*\r?$/im;
 
 /** The head commit carries the `Upgrade-Urgency: urgent` trailer (in its last paragraph). */
 export function hasUrgentTrailer(commitMessage: string): boolean {
