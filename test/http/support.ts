@@ -125,6 +125,8 @@ export interface GitHubStub {
   /** login -> readable repositories (`owner/name`). */
   repos: Map<string, string[]>;
   requests: string[];
+  /** Who "signs in" at /login/oauth/authorize (consent is implicit), or null to deny. */
+  authorizeAs: string | null;
   close(): Promise<void>;
 }
 
@@ -141,6 +143,18 @@ export async function startGitHubStub(clientId = "Iv1.test", clientSecret = "shh
     requests.push(`${req.method} ${url.pathname}`);
     let body = "";
     for await (const chunk of req) body += String(chunk);
+    if (req.method === "GET" && url.pathname === "/login/oauth/authorize") {
+      const target = new URL(url.searchParams.get("redirect_uri") ?? "");
+      if (url.searchParams.get("client_id") !== clientId) return send(res, 404, { message: "unknown client" });
+      if (stub.authorizeAs) {
+        const code = `code-${stub.authorizeAs}-${requests.length}`;
+        codes.set(code, stub.authorizeAs);
+        target.searchParams.set("code", code);
+      } else target.searchParams.set("error", "access_denied");
+      target.searchParams.set("state", url.searchParams.get("state") ?? "");
+      res.writeHead(302, { location: target.toString() });
+      return res.end();
+    }
     if (req.method === "POST" && url.pathname === "/login/oauth/access_token") {
       const params = JSON.parse(body || "{}") as Record<string, string>;
       const login = params.code ? codes.get(params.code) : undefined;
@@ -164,7 +178,8 @@ export async function startGitHubStub(clientId = "Iv1.test", clientSecret = "shh
     return send(res, 404, { message: "Not Found" });
   });
   const url = await listen(server);
-  return { url, codes, repos, requests, close: () => close(server) };
+  const stub: GitHubStub = { url, codes, repos, requests, authorizeAs: null, close: () => close(server) };
+  return stub;
 }
 
 export interface Served {

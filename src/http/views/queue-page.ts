@@ -89,7 +89,7 @@ function historyRow(item: HistoryItem, input: QueuePageInput): Html {
     json.approvedBy.length > 0 && json.status !== "approved" ? html`<br><span class="sub">approved by ${json.approvedBy.map((l, i) => html`${i > 0 ? ", " : ""}@${l}`)}</span>` : ""
   }</td>
 <td>${decidedAt ? when(decidedAt, input.now) : when(row.proposedAt, input.now)}</td>
-<td class="meta">${shaLinks(row, input.htmlBase)}</td>
+<td><div class="meta">${shaLinks(row, input.htmlBase)}</div></td>
 </tr>` as Html;
 }
 
