@@ -116,7 +116,7 @@ function pullBody(description: string, head: FetchedHead): string {
 async function adopt(
   deps: PipelineDeps,
   job: Job,
-  pull: { number: number; headRef: string; baseRef: string; headSha: string; title: string; author: string | null },
+  pull: { number: number; headRef: string; baseRef: string; headSha: string; title: string; author: string | null; labels: string[] },
   head: FetchedHead,
   description: string,
   actor: string,
@@ -149,7 +149,7 @@ async function adopt(
   );
   // A crash between creating the row and recording the proposal is finished by the redelivery.
   if (created || !(await deps.store.hasEvents(record.id))) {
-    await applyInput(deps, record.id, { kind: "proposed", via, actor }, { deliveryId });
+    await applyInput(deps, record.id, { kind: "proposed", via, actor }, { deliveryId, labels: pull.labels });
   }
 }
 
