@@ -2,36 +2,18 @@
  * Shared helpers of the status page tests: a migrated database, seed rows, a recording fake of
  * DashboardActions, a tiny OAuth/API stub of GitHub, and the real handler served on 127.0.0.1.
  */
-import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { DashboardActions } from "../../src/http/dashboard-actions.js";
 import { createHttpHandler, type HttpEnv } from "../../src/http/create-http-handler.js";
-import { migrateDatabase } from "../../src/store/migrate.js";
-import { createPrismaClient, type Db } from "../../src/store/prisma-client.js";
+import type { Db } from "../../src/store/prisma-client.js";
+import { createTestDatabase, type TestDatabase } from "../support/database.js";
 
-export interface TestDb {
-  url: string;
-  db: Db;
-  cleanup(): Promise<void>;
-}
+export type TestDb = TestDatabase;
 
-/** A fresh migrated SQLite database (the shared test/support/database.ts replaces this when present). */
-export async function createDb(): Promise<TestDb> {
-  const dir = mkdtempSync(join(tmpdir(), "uq-http-"));
-  const url = `file:${join(dir, "test.db")}`;
-  await migrateDatabase(url);
-  const db = createPrismaClient(url);
-  return {
-    url,
-    db,
-    async cleanup() {
-      await db.$disconnect();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+/** A fresh migrated database: SQLite, or PostgreSQL with TEST_DATABASE=postgresql. */
+export function createDb(): Promise<TestDb> {
+  return createTestDatabase();
 }
 
 export const silentLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
