@@ -78,7 +78,9 @@ export function parseRepoConfig(text: string | null): ConfigResult {
   try {
     raw = parseYaml(text);
   } catch (error) {
-    return { ok: false, error: `${CONFIG_PATH} is not valid YAML: ${(error as Error).message.split("\n")[0]}` };
+    // The yaml package's first line ends with ":" before a code excerpt; keep the line only.
+    const line = ((error as Error).message.split("\n")[0] ?? "").replace(/:\s*$/, "");
+    return { ok: false, error: `${CONFIG_PATH} is not valid YAML: ${line}` };
   }
   if (raw === null || raw === undefined) return { ok: true, config: defaultRepoConfig };
   const result = RepoConfig.safeParse(raw);
@@ -89,12 +91,12 @@ export function parseRepoConfig(text: string | null): ConfigResult {
 function formatIssues(issues: z.core.$ZodIssue[]): string {
   return issues
     .map((issue) => {
-      const key = issue.path.length > 0 ? issue.path.join(".") : "(top level)";
       if (issue.code === "unrecognized_keys") {
         const prefix = issue.path.length > 0 ? `${issue.path.join(".")}.` : "";
         return issue.keys.map((k) => `${CONFIG_PATH}: unknown key \`${prefix}${k}\``).join("; ");
       }
-      return `${CONFIG_PATH}: \`${key}\`: ${issue.message}`;
+      if (issue.path.length === 0) return `${CONFIG_PATH}: the file must be a mapping of keys to values (${issue.message})`;
+      return `${CONFIG_PATH}: \`${issue.path.join(".")}\`: ${issue.message}`;
     })
     .join("; ");
 }
