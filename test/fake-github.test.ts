@@ -3,7 +3,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Octokit } from "@octokit/rest";
 import { Webhooks } from "@octokit/webhooks";
-import { ProbotOctokit } from "probot";
+import { Probot, ProbotOctokit, createNodeMiddleware } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FakeGitHub } from "./support/fake-github/index.js";
 import { createWebhookSender, startFakeGitHub } from "./support/fake-github/index.js";
@@ -312,5 +312,91 @@ describe("webhooks", () => {
     expect(fake.payloads.status(REPO, head, "ci/lint", "success")).toMatchObject({ sha: head, context: "ci/lint", state: "success" });
     expect(fake.payloads.checkSuite(REPO, head, "failure")).toMatchObject({ check_suite: { head_sha: head, conclusion: "failure" } });
     for (const p of [review, comment, label]) expect(p).toMatchObject({ installation: { id: 1 }, repository: { id: expect.any(Number), full_name: REPO } });
+  });
+});
+
+describe("a Probot app against the fake", () => {
+  it("receives a signed push and answers through REST and GraphQL with an installation token", async () => {
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const probot = new Probot({
+      appId: 1,
+      privateKey: privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
+      secret: "s3cret",
+      baseUrl: `${fake.url}/api/v3`,
+      logLevel: "fatal",
+    });
+    const seen: string[] = [];
+    const middleware = await createNodeMiddleware(
+      (app) => {
+        app.on("push", async (context) => {
+          const branch = context.payload.ref.replace("refs/heads/", "");
+          const { data } = await context.octokit.rest.pulls.create(context.repo({ title: "From push", head: branch, base: "main" }));
+          const all = await context.octokit.paginate(context.octokit.rest.pulls.list, context.repo({ state: "all" as const, per_page: 1 }));
+          seen.push(`${data.number}:${all.length}`);
+        });
+      },
+      { probot },
+    );
+    const server = createServer((req, res) => void middleware(req, res, () => res.writeHead(404).end()));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      await openUpgrade("self-modify/first");
+      pushUpgrade("self-modify/second", { "b.txt": "b\n" });
+      const sender = createWebhookSender({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/github/webhooks`, secret: "s3cret" });
+      const result = await sender.send("push", fake.payloads.push(REPO, "self-modify/second"));
+      expect(result.status).toBe(200);
+      expect(seen).toEqual(["2:2"]);
+      const pageCalls = fake.requests.filter((r) => r.path.startsWith(`/api/v3/repos/${REPO}/pulls?`));
+      expect(pageCalls.map((r) => new URL(r.path, fake.url).searchParams.get("page"))).toEqual([null, "2"]);
+      const gql = await probot.auth(1);
+      const { node_id } = fake.getPull(REPO, 1);
+      await gql.rest.pulls.merge({ owner, repo, pull_number: 1 });
+      const reverted = await gql.graphql<{ revertPullRequest: { revertPullRequest: { number: number } } }>(
+        `mutation($id: ID!, $title: String!, $body: String!) { revertPullRequest(input: { pullRequestId: $id, title: $title, body: $body }) { revertPullRequest { number url } } }`,
+        { id: node_id, title: "Roll back #1", body: "because" },
+      );
+      expect(fake.getPull(REPO, reverted.revertPullRequest.revertPullRequest.number)).toMatchObject({ title: "Roll back #1", body: "because" });
+      expect(fake.requests.some((r) => r.path === "/api/graphql")).toBe(true);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe("automatic webhook delivery", () => {
+  it("sends the events GitHub would send for API writes, in order, signed", async () => {
+    const received: Array<{ event: string; action: unknown; sender: unknown; valid: boolean }> = [];
+    const webhooks = new Webhooks({ secret: "s3cret" });
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      req.on("end", async () => {
+        const payload = JSON.parse(body) as { action?: string; sender: { login: string } };
+        const valid = await webhooks.verify(body, req.headers["x-hub-signature-256"] as string);
+        received.push({ event: req.headers["x-github-event"] as string, action: payload.action, sender: payload.sender.login, valid });
+        res.writeHead(202).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      fake.autoDeliver({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, secret: "s3cret" });
+      const { head, number } = await openUpgrade();
+      await octokit.issues.addLabels({ owner, repo, issue_number: number, labels: ["upgrade:proposed"] });
+      await octokit.checks.create({ owner, repo, name: "Upgrade Queue", head_sha: head, status: "in_progress" });
+      await octokit.pulls.merge({ owner, repo, pull_number: number, sha: head });
+      await fake.settleDeliveries();
+      expect(received.map((r) => [r.event, r.action ?? null])).toEqual([
+        ["pull_request", "opened"],
+        ["pull_request", "labeled"],
+        ["check_run", "created"],
+        ["pull_request", "closed"],
+        ["push", null],
+      ]);
+      expect(received.every((r) => r.valid && r.sender === fake.botLogin)).toBe(true);
+      expect(fake.deliveries.map((d) => d.status)).toEqual([202, 202, 202, 202, 202]);
+    } finally {
+      fake.autoDeliver(null);
+      server.close();
+    }
   });
 });

@@ -6,6 +6,7 @@ import type { Ctx, Reply } from "./http.js";
 import { actorOf, json } from "./http.js";
 import { GitHubError, revertPull } from "./pulls.js";
 import type { Pull, Repo } from "./state.js";
+import { emit } from "./state.js";
 
 const gqlError = (message: string, type?: string): Reply =>
   json(200, { data: null, errors: [{ ...(type ? { type } : {}), message, locations: [{ line: 1, column: 1 }] }] });
@@ -51,6 +52,8 @@ export function handleGraphql(ctx: Ctx): Reply {
       title: argument(query, variables, "title"),
       body: argument(query, variables, "body"),
     });
+    emit(ctx.state, { kind: "push", repo: found.repo.fullName, branch: revert.headRef });
+    emit(ctx.state, { kind: "pull", repo: found.repo.fullName, number: revert.number, action: "opened", actor: actorOf(ctx) });
     const url = `${ctx.state.baseUrl}/${found.repo.fullName}/pull/${revert.number}`;
     const node = { id: revert.nodeId, number: revert.number, url, title: revert.title, state: "OPEN", headRefName: revert.headRef };
     const original = { id: found.pull.nodeId, number: found.pull.number, url: `${ctx.state.baseUrl}/${found.repo.fullName}/pull/${found.pull.number}` };

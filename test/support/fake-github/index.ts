@@ -3,6 +3,8 @@
  * See README.md in this folder for the endpoints and the GitHub behaviours it copies.
  */
 import { randomBytes } from "node:crypto";
+import type { Delivery } from "./auto-deliver.js";
+import { startAutoDelivery } from "./auto-deliver.js";
 import { createCheckRun, addStatus, updateCheckRun } from "./checks.js";
 import { resolveRef, treeOfCommit } from "./git.js";
 import type { Fault, FaultResponse, RecordedRequest } from "./http.js";
@@ -15,12 +17,16 @@ import type { AddRepoInput, PushCommitInput } from "./repos.js";
 import * as repos from "./repos.js";
 import { checkRunJson, commentJson, pullJson, reviewJson } from "./serialize.js";
 import { listen } from "./server.js";
+import type { WebhookSender } from "./webhooks.js";
+import { createWebhookSender } from "./webhooks.js";
 import type { CommitStatus, Permission, State, UserType } from "./state.js";
 import { botLogin, createState, ensureUser, getPullState, getRepo } from "./state.js";
 
 export type { FaultResponse, RecordedRequest } from "./http.js";
 export type { Payloads } from "./payloads.js";
 export type { Permission } from "./state.js";
+export type { Delivery } from "./auto-deliver.js";
+export type { WebhookSender } from "./webhooks.js";
 export { createWebhookSender, sign } from "./webhooks.js";
 
 export interface StartOptions {
@@ -50,6 +56,14 @@ export interface FakeGitHub {
   clearRequests(): void;
   failNext(method: string, pathPattern: string | RegExp, responses: FaultResponse[]): void;
   payloads: Payloads;
+  /**
+   * Deliver the webhooks GitHub would send for changes made through the API (see
+   * auto-deliver.ts); `null` stops. Deliveries are listed in `deliveries`.
+   */
+  autoDeliver(target: WebhookSender | { url: string; secret: string } | null): void;
+  deliveries: Delivery[];
+  /** Resolves when every automatic delivery queued so far has been answered. */
+  settleDeliveries(): Promise<void>;
 
   addRepo(input: AddRepoInput): { fullName: string; id: number; headSha: string };
   forkRepo(parent: string, owner: string): { fullName: string };
@@ -89,6 +103,8 @@ export async function startFakeGitHub(opts: StartOptions = {}): Promise<FakeGitH
   const server = await listen(state, opts.port ?? 0, requests, faults, (url) => {
     state.baseUrl = url;
   });
+  const deliveries: Delivery[] = [];
+  let delivery: { settled(): Promise<void> } | null = null;
   const pull = (repo: string, n: number) => {
     const r = getRepo(state, repo);
     return { r, p: getPullState(r, n) };
@@ -111,6 +127,16 @@ export async function startFakeGitHub(opts: StartOptions = {}): Promise<FakeGitH
       faults.push({ method: method.toUpperCase(), pattern: pathPattern, responses: [...responses] });
     },
     payloads: createPayloads(state),
+    autoDeliver: (target) => {
+      state.onChange = null;
+      if (!target) return;
+      const sender = "send" in target ? target : createWebhookSender(target);
+      delivery = startAutoDelivery(state, sender, deliveries);
+    },
+    deliveries,
+    settleDeliveries: async () => {
+      await delivery?.settled();
+    },
 
     addRepo: (input) => {
       const repo = repos.addRepo(state, input);

@@ -13,7 +13,7 @@ import { addComment, addLabels, ensureLabel, removeLabel } from "./labels.js";
 import { envelope, pushRepo, template } from "./payload-parts.js";
 import { headShaOf } from "./pulls.js";
 import { checkRunJson, ciAppJson, commentJson, commitJson, labelJson, pullJson, reviewJson, statusJson, userJson } from "./serialize.js";
-import type { Commit, CommitStatus, Repo, Review, State } from "./state.js";
+import type { Comment, Commit, CommitStatus, Repo, Review, State } from "./state.js";
 import { botLogin, ensureUser, getPullState, getRepo, nextId, now } from "./state.js";
 
 type Payload = Record<string, unknown>;
@@ -40,7 +40,7 @@ function pushCommitJson(state: State, repo: Repo, commit: Commit) {
   };
 }
 
-function push(state: State, fullName: string, branch: string, opts: { before?: string; after?: string; pusher?: string } = {}): Payload {
+export function push(state: State, fullName: string, branch: string, opts: { before?: string; after?: string; pusher?: string } = {}): Payload {
   const repo = getRepo(state, fullName);
   const update = repo.lastUpdate.get(branch);
   const after = opts.after ?? update?.after ?? repo.branches.get(branch) ?? ZERO_SHA;
@@ -77,7 +77,7 @@ function push(state: State, fullName: string, branch: string, opts: { before?: s
   );
 }
 
-function pullRequest(state: State, fullName: string, n: number, action: string, sender: string, extra: Payload = {}): Payload {
+export function pullRequest(state: State, fullName: string, n: number, action: string, sender: string, extra: Payload = {}): Payload {
   const repo = getRepo(state, fullName);
   const pull = getPullState(repo, n);
   const fields: Payload = { action, number: n, pull_request: pullJson(state, repo, pull) };
@@ -102,6 +102,7 @@ function review(state: State, fullName: string, n: number, login: string, kind: 
     submittedAt: now(state),
   };
   pull.reviews.push(stored);
+  pull.updatedAt = stored.submittedAt;
   const reviewPayload = { ...reviewJson(state, repo, n, stored), state: kind };
   const pr = pullJson(state, repo, pull);
   return envelope(state, repo, template("pull_request_review", "submitted"), login, { action: "submitted", review: reviewPayload, pull_request: pr });
@@ -119,7 +120,13 @@ function issueComment(state: State, fullName: string, n: number, action: "create
     comment.updatedAt = now(state);
   }
   if (action === "deleted") pull.comments.splice(pull.comments.indexOf(comment), 1);
-  return envelope(state, repo, template("issue_comment", action), login, {
+  return commentPayload(state, repo, n, action, comment, extra);
+}
+
+/** An issue_comment event for an existing comment (nothing changed). */
+export function commentPayload(state: State, repo: Repo, n: number, action: string, comment: Comment, extra: Payload = {}): Payload {
+  const pull = getPullState(repo, n);
+  return envelope(state, repo, template("issue_comment", action), comment.user, {
     action,
     issue: issueJson(state, repo, pull),
     comment: commentJson(state, repo, n, comment),
@@ -130,14 +137,20 @@ function issueComment(state: State, fullName: string, n: number, action: "create
 function label(state: State, fullName: string, n: number, action: "labeled" | "unlabeled", login: string, name: string): Payload {
   const repo = getRepo(state, fullName);
   const pull = getPullState(repo, n);
-  const stored = ensureLabel(state, repo, name);
+  ensureLabel(state, repo, name);
   if (action === "labeled") addLabels(state, repo, pull, [name]);
   else removeLabel(state, pull, name);
+  return labelPayload(state, repo, n, action, login, name);
+}
+
+/** A label event for the current state (nothing changed). */
+export function labelPayload(state: State, repo: Repo, n: number, action: "labeled" | "unlabeled", login: string, name: string): Payload {
+  const pull = getPullState(repo, n);
   return envelope(state, repo, template("pull_request", action), login, {
     action,
     number: n,
     pull_request: pullJson(state, repo, pull),
-    label: labelJson(state, repo, stored),
+    label: labelJson(state, repo, ensureLabel(state, repo, name)),
   });
 }
 
@@ -175,7 +188,7 @@ function checkRunJsonPulls(state: State, repo: Repo, numbers: number[]) {
   });
 }
 
-function checkRun(state: State, fullName: string, action: string, id: number): Payload {
+export function checkRun(state: State, fullName: string, action: string, id: number): Payload {
   const repo = getRepo(state, fullName);
   const run = repo.checkRuns.find((r) => r.id === id);
   if (!run) throw new Error(`fake-github: no check run ${id} in ${fullName}`);
@@ -192,7 +205,7 @@ function checkSuite(state: State, fullName: string, sha: string, conclusion: str
   return envelope(state, repo, template("check_suite", "completed"), "ci[bot]", { action: "completed", check_suite });
 }
 
-function status(state: State, fullName: string, sha: string, context: string, value: CommitStatus["state"]): Payload {
+export function status(state: State, fullName: string, sha: string, context: string, value: CommitStatus["state"]): Payload {
   const repo = getRepo(state, fullName);
   const commit = state.commits.get(sha);
   if (!commit) throw new Error(`fake-github: no commit ${sha}`);

@@ -110,6 +110,12 @@ export function setBranch(state: State, repo: Repo, branch: string, sha: string,
   repo.branches.set(branch, sha);
   repo.lastUpdate.set(branch, { before, after: sha, pusher, forced });
   repo.pushedAt = now(state);
+  // GitHub bumps a pull request's updated_at when its head branch moves.
+  for (const target of state.repos.values()) {
+    for (const pull of target.pulls.values()) {
+      if (pull.state === "open" && pull.headRepo === repo.fullName && pull.headRef === branch) pull.updatedAt = repo.pushedAt;
+    }
+  }
 }
 
 export function deleteBranch(state: State, repo: Repo, branch: string, pusher: string): boolean {

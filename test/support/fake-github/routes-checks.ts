@@ -5,6 +5,7 @@ import type { Ctx, Reply, Route } from "./http.js";
 import { actorOf, isReply, json, notFound, paginate, repoAccess } from "./http.js";
 import { checkRunJson, repoJson, statusJson } from "./serialize.js";
 import type { CheckRun, CommitStatus, Repo } from "./state.js";
+import { emit } from "./state.js";
 
 type CheckRunBody = {
   name?: string;
@@ -108,6 +109,7 @@ export const checkRoutes: Route[] = [
         description: body.description,
         creator: actorOf(ctx),
       });
+      emit(ctx.state, { kind: "status", repo: repo.fullName, sha, context: status.context, state: status.state });
       return json(201, statusJson(ctx.state, repo, status));
     },
   },
@@ -134,6 +136,8 @@ export const checkRoutes: Route[] = [
         externalId: body.external_id,
         appSlug: ctx.state.app.slug,
       });
+      emit(ctx.state, { kind: "checkRun", repo: repo.fullName, id: run.id, action: "created" });
+      if (run.status === "completed") emit(ctx.state, { kind: "checkRun", repo: repo.fullName, id: run.id, action: "completed" });
       return json(201, checkRunJson(ctx.state, repo, run));
     },
   },
@@ -161,6 +165,7 @@ export const checkRoutes: Route[] = [
       const body = (ctx.body ?? {}) as CheckRunBody;
       const invalid = validateRunBody(body);
       if (invalid) return invalid;
+      const wasCompleted = run.status === "completed";
       updateCheckRun(ctx.state, run, {
         name: body.name,
         status: body.status,
@@ -169,6 +174,7 @@ export const checkRoutes: Route[] = [
         detailsUrl: body.details_url,
         externalId: body.external_id,
       });
+      if (!wasCompleted && run.status === "completed") emit(ctx.state, { kind: "checkRun", repo: repo.fullName, id: run.id, action: "completed" });
       return json(200, checkRunJson(ctx.state, repo, run));
     },
   },

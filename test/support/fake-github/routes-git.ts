@@ -5,6 +5,7 @@ import { actorOf, isReply, json, notFound, repoAccess } from "./http.js";
 import { deleteBranch, setBranch } from "./repos.js";
 import { gitCommitJson } from "./serialize.js";
 import type { Repo } from "./state.js";
+import { emit } from "./state.js";
 
 const refJson = (ctx: Ctx, repo: Repo, branch: string, sha: string) => ({
   ref: `refs/heads/${branch}`,
@@ -37,6 +38,7 @@ function updateRef(ctx: Ctx): Reply {
   if (!body.sha || !ctx.state.commits.has(body.sha)) return json(422, { message: "Object does not exist" });
   if (!body.force && !isAncestor(ctx.state, current, body.sha)) return json(422, { message: "Update is not a fast forward" });
   setBranch(ctx.state, repo, branch, body.sha, actorOf(ctx));
+  emit(ctx.state, { kind: "push", repo: repo.fullName, branch });
   return json(200, refJson(ctx, repo, branch, body.sha));
 }
 
@@ -45,6 +47,7 @@ function removeRef(ctx: Ctx): Reply {
   if (isReply(repo)) return repo;
   const branch = branchOf(ctx.params.ref);
   if (!branch || !deleteBranch(ctx.state, repo, branch, actorOf(ctx))) return json(422, { message: "Reference does not exist" });
+  emit(ctx.state, { kind: "push", repo: repo.fullName, branch });
   return { status: 204 };
 }
 
@@ -65,6 +68,7 @@ export const gitRoutes: Route[] = [
       if (repo.branches.has(branch)) return json(422, { message: "Reference already exists" });
       if (!body.sha || !ctx.state.commits.has(body.sha)) return json(422, { message: "Object does not exist" });
       setBranch(ctx.state, repo, branch, body.sha, actorOf(ctx));
+      emit(ctx.state, { kind: "push", repo: repo.fullName, branch });
       return json(201, refJson(ctx, repo, branch, body.sha));
     },
   },

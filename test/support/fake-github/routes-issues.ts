@@ -5,7 +5,7 @@ import { issueJson } from "./issue-json.js";
 import { addComment, addLabels, ensureLabel, removeLabel } from "./labels.js";
 import { commentJson, labelJson, labelsJson } from "./serialize.js";
 import type { Pull, Repo } from "./state.js";
-import { now } from "./state.js";
+import { emit, now } from "./state.js";
 
 type Found = { repo: Repo; pull: Pull };
 
@@ -28,8 +28,13 @@ function setOrAddLabels(replace: boolean) {
     if (isReply(found)) return found;
     const names = labelNames(ctx.body);
     if (!names) return json(422, { message: "Invalid request.\n\nNo subschema in \"anyOf\" matched." });
+    const before = [...found.pull.labels];
     if (replace) found.pull.labels = [];
     addLabels(ctx.state, found.repo, found.pull, names);
+    const change = { kind: "label" as const, repo: found.repo.fullName, number: found.pull.number, actor: actorOf(ctx) };
+    const has = (list: string[], name: string) => list.some((l) => l.toLowerCase() === name.toLowerCase());
+    for (const name of before) if (!has(found.pull.labels, name)) emit(ctx.state, { ...change, action: "unlabeled", name });
+    for (const name of found.pull.labels) if (!has(before, name)) emit(ctx.state, { ...change, action: "labeled", name });
     return json(200, labelsJson(ctx.state, found.repo, found.pull.labels));
   };
 }
@@ -67,7 +72,9 @@ export const issueRoutes: Route[] = [
     handler: (ctx) => {
       const found = findIssue(ctx, true);
       if (isReply(found)) return found;
-      if (!removeLabel(ctx.state, found.pull, ctx.params.name as string)) return json(404, { message: "Label does not exist" });
+      const name = ctx.params.name as string;
+      if (!removeLabel(ctx.state, found.pull, name)) return json(404, { message: "Label does not exist" });
+      emit(ctx.state, { kind: "label", repo: found.repo.fullName, number: found.pull.number, action: "unlabeled", name, actor: actorOf(ctx) });
       return json(200, labelsJson(ctx.state, found.repo, found.pull.labels));
     },
   },
@@ -91,6 +98,7 @@ export const issueRoutes: Route[] = [
       const body = (ctx.body as { body?: unknown } | undefined)?.body;
       if (typeof body !== "string" || body === "") return json(422, { message: "Validation Failed", errors: [{ resource: "IssueComment", code: "missing_field", field: "body" }] });
       const comment = addComment(ctx.state, found.pull, actorOf(ctx), body);
+      emit(ctx.state, { kind: "comment", repo: found.repo.fullName, number: found.pull.number, commentId: comment.id });
       return json(201, commentJson(ctx.state, found.repo, found.pull.number, comment));
     },
   },

@@ -6,7 +6,7 @@ import type { MergeMethod } from "./pulls.js";
 import { GitHubError, closePull, headShaOf, mergePull, openPull, pullChanges, pullCommits, pullFiles, reopenPull } from "./pulls.js";
 import { commitJson, pullJson, reviewJson } from "./serialize.js";
 import type { Pull, Repo } from "./state.js";
-import { getRepo, now } from "./state.js";
+import { emit, getRepo, now } from "./state.js";
 
 type Found = { repo: Repo; pull: Pull };
 
@@ -63,12 +63,19 @@ function updatePull(ctx: Ctx): Reply {
   const { repo, pull } = found;
   const body = (ctx.body ?? {}) as { title?: string; body?: string; state?: string; base?: string };
   return guard(() => {
+    const edited = body.title !== undefined || body.body !== undefined || body.base !== undefined;
     if (body.title !== undefined) pull.title = body.title;
     if (body.body !== undefined) pull.body = body.body;
     if (body.base !== undefined) pull.baseRef = body.base;
-    if (body.state === "closed" && pull.state === "open") closePull(ctx.state, pull);
-    else if (body.state === "open" && pull.state === "closed") reopenPull(ctx.state, repo, pull);
-    else pull.updatedAt = now(ctx.state);
+    const change = { kind: "pull" as const, repo: repo.fullName, number: pull.number, actor: actorOf(ctx) };
+    if (edited) emit(ctx.state, { ...change, action: "edited" });
+    if (body.state === "closed" && pull.state === "open") {
+      closePull(ctx.state, pull);
+      emit(ctx.state, { ...change, action: "closed" });
+    } else if (body.state === "open" && pull.state === "closed") {
+      reopenPull(ctx.state, repo, pull);
+      emit(ctx.state, { ...change, action: "reopened" });
+    } else pull.updatedAt = now(ctx.state);
     return json(200, pullJson(ctx.state, repo, pull));
   });
 }
@@ -88,6 +95,9 @@ function merge(ctx: Ctx): Reply {
       commitMessage: body.commit_message,
       by: actorOf(ctx),
     });
+    const { repo, pull } = found;
+    emit(ctx.state, { kind: "pull", repo: repo.fullName, number: pull.number, action: "closed", actor: actorOf(ctx) });
+    emit(ctx.state, { kind: "push", repo: repo.fullName, branch: pull.baseRef });
     return json(200, { sha, merged: true, message: "Pull Request successfully merged" });
   });
 }
@@ -105,7 +115,11 @@ export const pullRoutes: Route[] = [
         return json(422, { message: "Validation Failed", errors: [{ resource: "PullRequest", code: "missing_field" }] });
       }
       const input = { title: body.title, head: body.head, base: body.base, body: body.body ?? null, user: actorOf(ctx) };
-      return guard(() => json(201, pullJson(ctx.state, repo, openPull(ctx.state, repo, input))));
+      return guard(() => {
+        const pull = openPull(ctx.state, repo, input);
+        emit(ctx.state, { kind: "pull", repo: repo.fullName, number: pull.number, action: "opened", actor: input.user });
+        return json(201, pullJson(ctx.state, repo, pull));
+      });
     },
   },
   { method: "GET", pattern: "/repos/:owner/:repo/pulls/:number", handler: getPull },

@@ -151,6 +151,15 @@ export interface AppInfo {
   clientSecret: string;
 }
 
+/** A change made through the API, for automatic webhook delivery (see auto-deliver.ts). */
+export type StateChange =
+  | { kind: "push"; repo: string; branch: string }
+  | { kind: "pull"; repo: string; number: number; action: "opened" | "closed" | "reopened" | "edited"; actor: string }
+  | { kind: "label"; repo: string; number: number; action: "labeled" | "unlabeled"; name: string; actor: string }
+  | { kind: "comment"; repo: string; number: number; commentId: number }
+  | { kind: "checkRun"; repo: string; id: number; action: "created" | "completed" }
+  | { kind: "status"; repo: string; sha: string; context: string; state: "error" | "failure" | "pending" | "success" };
+
 export interface State {
   baseUrl: string;
   app: AppInfo;
@@ -163,6 +172,8 @@ export interface State {
   oauthCodes: Map<string, { login: string; clientId: string; redirectUri: string | null }>;
   oauthUser: string | null;
   nextId: number;
+  /** Called for every change made through the API (null: nobody listens). */
+  onChange: ((change: StateChange) => void) | null;
   /** Last time handed out, so that timestamps never go backwards. */
   lastTime: number;
 }
@@ -185,6 +196,7 @@ export function createState(baseUrl: string, app: { id: number; clientId: string
     oauthCodes: new Map(),
     oauthUser: null,
     nextId: 1000,
+    onChange: null,
     lastTime: 0,
   };
   ensureUser(state, state.app.owner, "Organization");
@@ -192,6 +204,10 @@ export function createState(baseUrl: string, app: { id: number; clientId: string
   ensureUser(state, "ci[bot]", "Bot");
   ensureUser(state, "web-flow", "User");
   return state;
+}
+
+export function emit(state: State, change: StateChange): void {
+  state.onChange?.(change);
 }
 
 export function nextId(state: State): number {
