@@ -5,7 +5,7 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { HttpDeps } from "./deps.js";
-import { fetchReadableRepos } from "./github-oauth.js";
+import { fetchReadableRepos, GitHubAuthError } from "./github-oauth.js";
 import { deriveKeys, fingerprint, randomToken, safeEqual, seal, unseal, type SessionKeys } from "./session.js";
 import type { Viewer } from "./viewer.js";
 
@@ -85,7 +85,13 @@ export function createAuth(deps: HttpDeps): Auth {
         return { kind: "github", login: session.login, csrf: session.csrf, repos };
       } catch (error) {
         deps.log.warn({ err: error, login: session.login }, "status page: could not read the user's repositories");
-        endSession(c);
+        if (error instanceof GitHubAuthError && (error.status === 401 || error.status === 403)) {
+          endSession(c); // GitHub refused the token (revoked or expired): sign out
+        } else {
+          // GitHub unreachable: keep the session with what we last knew (nothing, if unknown).
+          const stale = reposCache.get(session.sid)?.repos ?? [];
+          return { kind: "github", login: session.login, csrf: session.csrf, repos: stale };
+        }
       }
     }
     return { kind: "anonymous" };
