@@ -20,6 +20,17 @@ export function testPrivateKey(): string {
   return privateKey;
 }
 
+/**
+ * Probot's Octokit with the throttle off (it spaces content-creating requests a second apart,
+ * right for GitHub, slow for tests) and retries that wait a millisecond instead of seconds.
+ * A function default is applied last, so it wins over Probot's own defaults.
+ */
+export const testOctokit = ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+  ...options,
+  throttle: { ...(options.throttle as object), enabled: false },
+  retry: { retryAfterBaseValue: 1 },
+}));
+
 export interface TestApp {
   probot: Probot;
   queue: UpgradeQueue;
@@ -41,7 +52,7 @@ export async function createTestApp(options: { baseUrl?: string; env?: Record<st
     secret: WEBHOOK_SECRET,
     baseUrl: options.baseUrl,
     log: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
-    Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+    Octokit: testOctokit,
   });
   await probot.load(queue.appFn, { cwd: process.cwd(), addHandler: () => undefined });
   return {
