@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { getRequestListener } from "@hono/node-server";
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { AppEnv, RouteContext } from "./app-env.js";
 import { createAuth } from "./auth.js";
 import type { HttpDeps } from "./deps.js";
@@ -59,6 +60,9 @@ export function createHttpApp(deps: HttpDeps): Hono<AppEnv> {
     c.header("x-frame-options", "DENY");
     if (!c.res.headers.has("cache-control")) c.header("cache-control", "no-store");
   });
+
+  // Forms here are a token, a CSRF token and a reason: nothing needs more than this.
+  app.use("/self-modify/*", bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.text("Payload too large", 413) }));
 
   registerOpsRoutes(app, ctx);
   app.get("/self-modify/assets/queue.css", (c) =>
