@@ -53,9 +53,9 @@ export function decide(upgrade: UpgradeState, input: UpgradeInput, config: RepoC
     case "head_updated":
       return onHeadUpdated(b, input, config, ctx);
     case "approve":
-      return onApprove(b, input, config, ctx);
+      return keepOneStateLabel(onApprove(b, input, config, ctx), input.via);
     case "reject":
-      return onReject(b, input, config, ctx);
+      return keepOneStateLabel(onReject(b, input, config, ctx), input.via);
     case "changes_requested":
       return b.event("upgrade.changes_requested", input.actor.login, input.via).decision;
     case "label_denied":
@@ -176,6 +176,17 @@ function mergeLogins(existing: readonly string[], more: readonly string[]): stri
   return out;
 }
 
+/**
+ * An accepted `upgrade:approved`/`upgrade:rejected` label that did not (yet) move the upgrade to
+ * that state ("1 of 2", a post-approval) must not stay beside the state label: exactly one
+ * `upgrade:<state>` label (CONTRACT §3). Refused labels are removed by `deny`.
+ */
+function keepOneStateLabel(decision: Decision, via: Via): Decision {
+  if (via !== "label" || decision.effects.some((e) => e.kind === "sync_label" || e.kind === "remove_label")) return decision;
+  decision.effects.push({ kind: "sync_label" });
+  return decision;
+}
+
 function deny(b: Builder, actor: Actor, via: Via, command: string, reason: string, extra?: Effect): Decision {
   b.event("upgrade.command_denied", actor.login, via, { command, reason }).comment(`\`${command}\` was not accepted: ${reason}`);
   if (extra) b.effect(extra);
@@ -197,7 +208,7 @@ function onApprove(b: Builder, input: Input<"approve">, config: RepoConfig, ctx:
       .comment(`@${actor.login} approved this urgent upgrade after the fact.`).decision;
   }
   if (status !== "proposed" && status !== "approved" && status !== "failed") {
-    return deny(b, actor, via, "approve", `the upgrade is \`${status}\`, so there is nothing to approve.`);
+    return deny(b, actor, via, "approve", `the upgrade is \`${status}\`, so there is nothing to approve.`, labelEffect);
   }
   if (input.sha !== b.state.headSha) {
     return b
@@ -264,7 +275,7 @@ function onReject(b: Builder, input: Input<"reject">, config: RepoConfig, ctx: D
   if (!check.ok) return deny(b, actor, via, "reject", check.reason, labelEffect);
   const { status } = b.state;
   if (status !== "proposed" && status !== "approved" && status !== "failed") {
-    return deny(b, actor, via, "reject", `the upgrade is \`${status}\`, so there is nothing to reject.`);
+    return deny(b, actor, via, "reject", `the upgrade is \`${status}\`, so there is nothing to reject.`, labelEffect);
   }
   b.transition({ status: "rejected", rejectedAt: ctx.now, errorMessage: input.reason ? `Rejected: ${input.reason}` : null, mergeClaimSha: null })
     .event("upgrade.rejected", actor.login, via, { reason: input.reason })
