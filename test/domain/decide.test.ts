@@ -354,6 +354,23 @@ describe("decide: approvals", () => {
       approvalsAdded: ["alice"],
       comment: /1 of 2/,
     },
+    "proposed: 1 of 2 by label, the label gives way to upgrade:proposed": {
+      state: upgradeState(),
+      input: approve(alice, "label"),
+      config: { requiredApprovals: 2 },
+      status: "proposed",
+      events: [["upgrade.approval_added", "alice", "label"]],
+      effects: ["sync_check_run", "comment", "sync_label"],
+      approvalsAdded: ["alice"],
+    },
+    "same approver twice by label: acknowledged, the label gives way": {
+      state: upgradeState({ approvals: [approval("alice")] }),
+      input: approve(alice, "label"),
+      config: { requiredApprovals: 2 },
+      status: "proposed",
+      events: [],
+      effects: ["sync_label"],
+    },
     "proposed → approved: a second distinct approver": {
       state: upgradeState({ approvals: [approval("alice")] }),
       input: approve(bob),
@@ -522,6 +539,13 @@ describe("decide: approvals", () => {
       effects: ["comment"],
       comment: /nothing to approve/,
     },
+    "refused: upgrade:approved label on a rejected upgrade is removed": {
+      state: upgradeState({ status: "rejected" }),
+      input: approve(alice, "label"),
+      status: "rejected",
+      events: [["upgrade.command_denied", "alice", "label"]],
+      effects: ["comment", "remove_label"],
+    },
     "refused: approving an applied upgrade that was approved normally": {
       state: appliedState(),
       input: approve(bob, "comment"),
@@ -587,6 +611,13 @@ describe("decide: rejection", () => {
       input: reject(person("agent-author", "write"), "label"),
       status: "proposed",
       events: [["upgrade.command_denied", "agent-author", "label"]],
+      effects: ["comment", "remove_label"],
+    },
+    "refused: upgrade:rejected label on an applied upgrade is removed": {
+      state: appliedState(),
+      input: reject(alice, "label", null),
+      status: "applied",
+      events: [["upgrade.command_denied", "alice", "label"]],
       effects: ["comment", "remove_label"],
     },
     "refused: rejecting an applied upgrade": {
@@ -1141,7 +1172,7 @@ describe("decide: urgent bypass", () => {
       input: approve(maya, "label"),
       status: "applied",
       events: [["upgrade.post_approved", "maya", "label"]],
-      effects: ["sync_check_run", "comment"],
+      effects: ["sync_check_run", "comment", "sync_label"],
       patch: { bypassed: false },
     },
     "approved (bypassed, not merged yet): an approval clears bypassed": {
