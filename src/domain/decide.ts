@@ -70,6 +70,13 @@ export function decide(upgrade: UpgradeState, input: UpgradeInput, config: RepoC
       return onMergeSucceeded(b, input, config, ctx);
     case "merge_failed":
       return onMergeFailed(b, input, ctx);
+    case "merge_claim_lapsed":
+      // The replica that claimed the merge died before recording it, and GitHub says the PR is
+      // not merged: claim it afresh.
+      if (upgrade.status !== "approved" || upgrade.mergeClaimSha === null) return NOTHING();
+      b.set({ mergeClaimSha: null }).event("upgrade.merge_retried", "upgrade-queue", input.via, { claimedSha: upgrade.mergeClaimSha });
+      // Someone (auto mode or an /apply) had already decided to merge: do what they decided.
+      return maybeApply(b, config, ctx, "command").decision;
     case "rollback_committed":
       if (upgrade.status !== "applied") return NOTHING();
       return b
@@ -113,19 +120,19 @@ function rejectIfTooLarge(b: Builder, config: RepoConfig, ctx: DecideContext): b
   return true;
 }
 
-function onClosed(b: Builder, input: Input<"closed">, _config: RepoConfig, ctx: DecideContext): Decision {
+function onClosed(b: Builder, input: Input<"closed">, config: RepoConfig, ctx: DecideContext): Decision {
   const { status } = b.state;
   if (input.merged) {
     if (status === "applied" || status === "rolled_back") return NOTHING();
     // Merged by a person (or a merge we made but never recorded): the change is on the base.
     return b
-      .transition({ status: "applied", appliedAt: ctx.now, mergeCommitSha: input.mergeCommitSha ?? null, mergeClaimSha: null })
-      .event("upgrade.applied", input.actor ?? "reconcile", input.via, { mergedOutsideApp: true, mergeCommitSha: input.mergeCommitSha ?? null }).decision;
+      .transition({ status: "applied", appliedAt: ctx.now, mergeCommitSha: input.mergeCommitSha ?? null, previousSha: input.previousSha ?? null, mergeClaimSha: null })
+      .event("upgrade.applied", input.actor ?? "reconcile", input.via, { mergedOutsideApp: true, mergeCommitSha: input.mergeCommitSha ?? null, previousSha: input.previousSha ?? null }).decision;
   }
   if (status !== "proposed" && status !== "approved" && status !== "failed") return NOTHING();
-  return b
-    .transition({ status: "rejected", rejectedAt: ctx.now })
-    .event("upgrade.rejected", input.actor ?? "reconcile", input.via, { reason: "pull request closed" }).decision;
+  b.transition({ status: "rejected", rejectedAt: ctx.now, mergeClaimSha: null }).event("upgrade.rejected", input.actor ?? "reconcile", input.via, { reason: "pull request closed" });
+  if (config.deleteBranch) b.effect({ kind: "delete_branch" });
+  return b.decision;
 }
 
 function onReopened(b: Builder, input: Input<"reopened">, config: RepoConfig, ctx: DecideContext): Decision {

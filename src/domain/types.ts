@@ -117,7 +117,7 @@ export interface HeadFacts {
 /** Everything that can happen to an existing upgrade. */
 export type UpgradeInput =
   | { kind: "proposed"; via: Via; actor: string }
-  | { kind: "closed"; merged: boolean; actor: string | null; via: Via; mergeCommitSha?: string | null }
+  | { kind: "closed"; merged: boolean; actor: string | null; via: Via; mergeCommitSha?: string | null; previousSha?: string | null }
   | { kind: "reopened"; actor: string; via: Via }
   | { kind: "head_updated"; facts: HeadFacts; actor: string | null; via: Via }
   | { kind: "approve"; actor: Actor; sha: string; via: Via }
@@ -129,6 +129,7 @@ export type UpgradeInput =
   | { kind: "tick"; via: Via }
   | { kind: "merge_succeeded"; mergeCommitSha: string; previousSha: string }
   | { kind: "merge_failed"; message: string; headMoved: boolean }
+  | { kind: "merge_claim_lapsed"; via: Via }
   | { kind: "rollback_committed"; rollbackSha: string; actor: string }
   | { kind: "revert_opened"; pullNumber: number; url: string | null; actor: string }
   | { kind: "revert_merged"; actor: string | null; via: Via }

@@ -192,6 +192,11 @@ export function createOctokitPort(octokit: Octokit, options: OctokitPortOptions)
       return (response.data as Json).object.sha as string;
     },
 
+    async firstParent(repo, sha) {
+      const response = await octokit.request("GET /repos/{owner}/{repo}/git/commits/{commit_sha}", { ...repo, commit_sha: sha });
+      return ((response.data as Json).parents?.[0]?.sha as string | undefined) ?? null;
+    },
+
     async merge(repo, pullNumber, input): Promise<MergeOutcome> {
       for (let attempt = 1; ; attempt++) {
         try {

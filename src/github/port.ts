@@ -67,6 +67,8 @@ export interface GitHubPort {
   comment(repo: RepoRef, pullNumber: number, body: string): Promise<void>;
   closePull(repo: RepoRef, pullNumber: number): Promise<void>;
   getBranchHead(repo: RepoRef, branch: string): Promise<string>;
+  /** The first parent of a commit: the base head a merge or squash commit was put on top of. */
+  firstParent(repo: RepoRef, sha: string): Promise<string | null>;
   merge(repo: RepoRef, pullNumber: number, input: { sha: string; method: "merge" | "squash" | "rebase"; title: string }): Promise<MergeOutcome>;
   deleteBranch(repo: RepoRef, branch: string): Promise<void>;
   /** Adds a commit on `branch` whose tree is `treeOf`'s, if the branch head is still `expectedHead`. */

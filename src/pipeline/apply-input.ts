@@ -204,7 +204,7 @@ async function upsertCheckRunFor(deps: PipelineDeps, port: GitHubPort, repo: Rep
   if (newId !== current) await deps.store.setCheckRunId(record.id, `${newId}@${record.state.headSha}`);
 }
 
-async function reportInvalidConfig(deps: PipelineDeps, port: GitHubPort, repo: RepoRef, record: UpgradeRecord, error: string): Promise<void> {
+export async function reportInvalidConfig(deps: PipelineDeps, port: GitHubPort, repo: RepoRef, record: UpgradeRecord, error: string): Promise<void> {
   await upsertCheckRunFor(deps, port, repo, record, invalidConfigView(error));
   // Say it on the PR once per distinct problem, not on every delivery.
   if (await deps.store.recordConfigProblem(record, error)) {

@@ -12,7 +12,7 @@ import type { GitHubPort, RepoRef } from "../github/port.js";
 import { splitRepository } from "../github/port.js";
 import type { Job, Sender } from "../adapter/route-delivery.js";
 import type { UpgradeRecord } from "../store/upgrade-record.js";
-import { applyInput } from "./apply-input.js";
+import { applyInput, reportInvalidConfig } from "./apply-input.js";
 import type { PipelineDeps } from "./deps.js";
 import { type FetchedHead, fetchHeadFacts, headFactsFrom } from "./head-facts.js";
 import { reportInvalidConfigOnSha } from "./invalid-config.js";
@@ -209,9 +209,12 @@ async function handlePull(deps: PipelineDeps, job: JobOf<"pull">, deliveryId: st
   }
   const options = { deliveryId, labels: pull.labels };
   switch (job.action) {
-    case "closed":
-      await applyInput(deps, existing.id, { kind: "closed", merged: pull.merged, actor: pull.merged ? (pull.mergedBy ?? sender.login) : sender.login, via: "close", mergeCommitSha: pull.mergeCommitSha }, options);
+    case "closed": {
+      const merged = pull.merged && existing.state.status !== "applied" && existing.state.status !== "rolled_back";
+      const previousSha = merged && pull.mergeCommitSha ? await port.firstParent(repo, pull.mergeCommitSha) : null;
+      await applyInput(deps, existing.id, { kind: "closed", merged: pull.merged, actor: pull.merged ? (pull.mergedBy ?? sender.login) : sender.login, via: "close", mergeCommitSha: pull.mergeCommitSha, previousSha }, options);
       return;
+    }
     case "reopened":
       await applyInput(deps, existing.id, { kind: "reopened", actor: sender.login, via: "pull_request" }, options);
       if (pull.headSha !== existing.state.headSha && config) {
@@ -235,19 +238,34 @@ async function actorFor(port: GitHubPort, repo: RepoRef, sender: Sender, record:
   return { login: sender.login, isBot: sender.isBot, permission: excluded ? null : await port.getPermission(repo, sender.login) };
 }
 
-async function handleReview(deps: PipelineDeps, job: JobOf<"review">, deliveryId: string | null): Promise<void> {
+/**
+ * The upgrade a review, comment or label is about, with a valid config; an invalid config is
+ * reported instead (before anything is looked up for the actor) and nothing else happens.
+ */
+async function upgradeWithConfig(deps: PipelineDeps, job: Job & { pullNumber: number }) {
   const record = await deps.store.byPull(job.repository, job.pullNumber);
-  if (!record) return;
-  const repo = splitRepository(job.repository);
-  const port = await deps.github(job.installationId);
+  if (!record) return null;
+  const { port, repo, config, error } = await configFor(deps, job);
+  if (!config) {
+    await reportInvalidConfig(deps, port, repo, record, error ?? "invalid configuration");
+    return null;
+  }
+  return { record, port, repo };
+}
+
+async function handleReview(deps: PipelineDeps, job: JobOf<"review">, deliveryId: string | null): Promise<void> {
+  const found = await upgradeWithConfig(deps, job);
+  if (!found) return;
+  const { record, port, repo } = found;
   const actor = await actorFor(port, repo, job.sender, record);
   const input: UpgradeInput = job.state === "approved" ? { kind: "approve", actor, sha: job.sha, via: "review" } : { kind: "changes_requested", actor, via: "review" };
   await applyInput(deps, record.id, input, { deliveryId });
 }
 
 async function handleComment(deps: PipelineDeps, job: JobOf<"comment">, deliveryId: string | null): Promise<void> {
-  const repo = splitRepository(job.repository);
-  const port = await deps.github(job.installationId);
+  const found = await upgradeWithConfig(deps, job);
+  if (!found) return;
+  const { port, repo } = found;
   let actor: Actor | null = null;
   for (const { command, argument } of job.commands) {
     const record = await deps.store.byPull(job.repository, job.pullNumber);
@@ -265,10 +283,9 @@ async function handleComment(deps: PipelineDeps, job: JobOf<"comment">, delivery
 }
 
 async function handleLabel(deps: PipelineDeps, job: JobOf<"label">, deliveryId: string | null): Promise<void> {
-  const record = await deps.store.byPull(job.repository, job.pullNumber);
-  if (!record) return;
-  const repo = splitRepository(job.repository);
-  const port = await deps.github(job.installationId);
+  const found = await upgradeWithConfig(deps, job);
+  if (!found) return;
+  const { record, port, repo } = found;
   const actor = await actorFor(port, repo, job.sender, record);
   const input: UpgradeInput =
     job.label === "upgrade:approved" ? { kind: "approve", actor, sha: job.headSha, via: "label" } : { kind: "reject", actor, reason: null, via: "label" };

@@ -158,13 +158,22 @@ export function createUpgradeStore(db: Db, options: { serialiseWrites: boolean }
       return found !== null;
     },
 
-    /** Upgrades a timer may act on: proposed, or an approved one whose merge claim is old. */
+    /** Upgrades a timer may act on: the undecided ones (expiry, auto-approval, urgent bypass). */
     async dueForTimers(limit: number): Promise<Array<{ id: number; installationId: number; repository: string }>> {
       return db.upgrade.findMany({
         where: { status: "proposed" },
         select: { id: true, installationId: true, repository: true },
         orderBy: { proposedAt: "asc" },
         take: limit,
+      });
+    },
+
+    /** Approved upgrades whose merge was claimed before `before` and never recorded. */
+    async staleMergeClaims(before: Date): Promise<Array<{ id: number; installationId: number; repository: string; pullNumber: number }>> {
+      return db.upgrade.findMany({
+        where: { status: "approved", mergeClaimSha: { not: null }, mergeClaimedAt: { lt: before } },
+        select: { id: true, installationId: true, repository: true, pullNumber: true },
+        take: 100,
       });
     },
 

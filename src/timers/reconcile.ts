@@ -92,7 +92,8 @@ async function reconcilePull(
   const { status } = existing.state;
   if (pull.state === "closed") {
     if (pull.merged && status !== "applied" && status !== "rolled_back") {
-      await applyInput(deps, existing.id, { kind: "closed", merged: true, actor: pull.mergedBy ?? "reconcile", via: "reconcile", mergeCommitSha: pull.mergeCommitSha }, options);
+      const previousSha = pull.mergeCommitSha ? await port.firstParent(repo, pull.mergeCommitSha) : null;
+      await applyInput(deps, existing.id, { kind: "closed", merged: true, actor: pull.mergedBy ?? "reconcile", via: "reconcile", mergeCommitSha: pull.mergeCommitSha, previousSha }, options);
     } else if (!pull.merged && (status === "proposed" || status === "approved" || status === "failed")) {
       await applyInput(deps, existing.id, { kind: "closed", merged: false, actor: "reconcile", via: "reconcile" }, options);
     }

@@ -31,8 +31,35 @@ export async function sweep(deps: PipelineDeps, processor: DeliveryProcessor): P
       deps.log.error({ err: error, upgradeId: upgrade.id }, "timer tick failed");
     }
   }
+  await recoverMergeClaims(deps);
   const pruned = await prune(deps);
   return { resumed, ticked, pruned };
+}
+
+/** A merge claimed this long ago and still unrecorded belongs to a replica that died. */
+export const MERGE_CLAIM_LAPSE_MS = 10 * 60_000;
+
+/**
+ * Finishes merges whose replica died after claiming them: if GitHub merged the PR, it is
+ * recorded as applied (never merged again); otherwise the merge is claimed afresh.
+ */
+async function recoverMergeClaims(deps: PipelineDeps): Promise<void> {
+  const before = new Date(deps.now().getTime() - MERGE_CLAIM_LAPSE_MS);
+  for (const claim of await deps.store.staleMergeClaims(before)) {
+    try {
+      const port = await deps.github(claim.installationId);
+      const repo = splitRepository(claim.repository);
+      const pull = await port.getPull(repo, claim.pullNumber);
+      if (pull.merged) {
+        const previousSha = pull.mergeCommitSha ? await port.firstParent(repo, pull.mergeCommitSha) : null;
+        await applyInput(deps, claim.id, { kind: "merge_succeeded", mergeCommitSha: pull.mergeCommitSha ?? "", previousSha: previousSha ?? "" }, { deliveryId: null });
+      } else {
+        await applyInput(deps, claim.id, { kind: "merge_claim_lapsed", via: "timer" }, { deliveryId: null });
+      }
+    } catch (error) {
+      deps.log.warn({ err: error, upgradeId: claim.id }, "recovering a merge claim failed");
+    }
+  }
 }
 
 async function prune(deps: PipelineDeps): Promise<number> {

@@ -1,0 +1,199 @@
+/**
+ * Rejections, refused approvals, the test gate blocking a merge, invalid config, and deliveries
+ * that must cost nothing: signed webhooks in, exact GitHub requests out (nock).
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type TestApp, createTestApp } from "../support/app.js";
+import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
+import { FULL, checkRun, comment, labeled, pullRequest, push, review, sha } from "../support/payloads.js";
+import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
+
+const repoPath = `/repos/${FULL}`;
+const BRANCH = "self-modify/cache";
+const CONFIG = /\/repos\/acme\/agent\/contents\/\.github(%2F|\/)upgrade-queue\.yml/;
+
+useNock();
+
+let app: TestApp;
+beforeEach(async () => {
+  app = await createTestApp();
+  nock(API).post("/app/installations/1/access_tokens").reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z" });
+});
+afterEach(async () => {
+  await app.close();
+});
+
+function noConfig() {
+  nock(API).get(CONFIG).reply(404, { message: "Not Found" });
+}
+
+function permission(login: string, level: string) {
+  nock(API).get(`${repoPath}/collaborators/${login}/permission`).reply(200, { permission: level === "maintain" ? "write" : level === "triage" ? "read" : level, role_name: level, user: { login } });
+}
+
+function stateChange(from: string, to: string, checkRun: (body: Record<string, any>) => boolean) {
+  nock(API).post(`${repoPath}/issues/12/labels`, { labels: [`upgrade:${to}`] }).reply(200, []);
+  nock(API).delete(`${repoPath}/issues/12/labels/upgrade%3A${from}`).reply(200, []);
+  nock(API).patch(`${repoPath}/check-runs/77`, checkRun).reply(200, { id: 77 });
+}
+
+function expectComment(...parts: string[]) {
+  nock(API)
+    .post(`${repoPath}/issues/12/comments`, (body) => parts.every((part) => body.body.includes(part)))
+    .reply(201, { id: 1 });
+}
+
+const deleteBranch = () => nock(API).delete(/\/repos\/acme\/agent\/git\/refs\/heads(%2F|\/)self-modify(%2F|\/)cache/).reply(204);
+
+describe("rejection", () => {
+  it("closing the PR unmerged rejects it", async () => {
+    const id = await seedUpgrade(app.db);
+    noConfig();
+    stateChange("proposed", "rejected", (b) => b.conclusion === "failure" && b.output.title === "Rejected");
+    deleteBranch();
+    await app.send("pull_request", pullRequest("closed", { number: 12, branch: BRANCH, head: SEED_HEAD, sender: "alice", labels: ["upgrade:proposed"] }));
+    expectAllMocksUsed();
+    const events = await eventsOf(app.db, id);
+    expect(events.at(-1)).toMatchObject({ type: "upgrade.rejected", actor: "alice", via: "close" });
+    expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).status).toBe("rejected");
+  });
+
+  it("/reject with a reason from an approver rejects, says why, closes the PR and deletes the branch", async () => {
+    const id = await seedUpgrade(app.db);
+    noConfig();
+    permission("alice", "write");
+    stateChange("proposed", "rejected", (b) => b.conclusion === "failure");
+    expectComment("Rejected by @alice", "caches forever");
+    nock(API).patch(`${repoPath}/pulls/12`, { state: "closed" }).reply(200, {});
+    deleteBranch();
+    await app.send("issue_comment", comment({ number: 12, login: "alice", body: "Thanks, but no.\n/reject caches forever" }));
+    expectAllMocksUsed();
+    expect(await eventsOf(app.db, id)).toContainEqual(expect.objectContaining({ type: "upgrade.rejected", actor: "alice", via: "comment", details: JSON.stringify({ reason: "caches forever" }) }));
+  });
+
+  it("the upgrade:rejected label from an approver rejects", async () => {
+    const id = await seedUpgrade(app.db);
+    noConfig();
+    permission("alice", "admin");
+    // The label the person added is the new state's label: only the old one goes.
+    nock(API).delete(`${repoPath}/issues/12/labels/upgrade%3Aproposed`).reply(200, []);
+    nock(API).patch(`${repoPath}/check-runs/77`).reply(200, { id: 77 });
+    expectComment("Rejected by @alice");
+    nock(API).patch(`${repoPath}/pulls/12`, { state: "closed" }).reply(200, {});
+    deleteBranch();
+    const payload = labeled({ number: 12, branch: BRANCH, head: SEED_HEAD, login: "alice", label: "upgrade:rejected" });
+    await app.send("pull_request", payload);
+    expectAllMocksUsed();
+    expect((await eventsOf(app.db, id)).at(-1)).toMatchObject({ type: "upgrade.rejected", actor: "alice", via: "label" });
+  });
+});
+
+describe("approvals that do not count", () => {
+  it.each([
+    { who: "the agent that pushed the commits", login: "agent", type: "User", level: null, reason: "authored, committed or pushed" },
+    { who: "a bot", login: "helper[bot]", type: "Bot", level: null, reason: "is a bot account" },
+    { who: "a read-only user", login: "rita", type: "User", level: "read", reason: "has read permission" },
+    { who: "a triage user", login: "tom", type: "User", level: "triage", reason: "has triage permission" },
+  ])("a review by $who is refused with a comment and recorded", async ({ login, type, level, reason }) => {
+    const id = await seedUpgrade(app.db);
+    noConfig();
+    if (level) permission(login, level);
+    expectComment("`approve` was not accepted", reason);
+    await app.send("pull_request_review", review({ number: 12, branch: BRANCH, head: SEED_HEAD, reviewer: login, state: "approved", type }));
+    expectAllMocksUsed();
+    const upgrade = await app.db.upgrade.findUniqueOrThrow({ where: { id } });
+    expect(upgrade.status).toBe("proposed");
+    expect((await eventsOf(app.db, id)).at(-1)).toMatchObject({ type: "upgrade.command_denied", actor: login, via: "review" });
+    expect(await app.db.approval.count({ where: { upgradeId: id } })).toBe(0);
+  });
+
+  it("an upgrade:approved label from a read-only user is refused and removed", async () => {
+    const id = await seedUpgrade(app.db);
+    noConfig();
+    permission("rita", "read");
+    nock(API).delete(`${repoPath}/issues/12/labels/upgrade%3Aapproved`).reply(200, []);
+    expectComment("`approve` was not accepted", "@rita has read permission");
+    await app.send("pull_request", labeled({ number: 12, branch: BRANCH, head: SEED_HEAD, login: "rita", label: "upgrade:approved" }));
+    expectAllMocksUsed();
+    expect((await eventsOf(app.db, id)).at(-1)).toMatchObject({ type: "upgrade.command_denied", via: "label" });
+  });
+
+  it("an approval of an older commit does not count, and the app says so", async () => {
+    const id = await seedUpgrade(app.db);
+    noConfig();
+    permission("alice", "write");
+    expectComment("does not count");
+    await app.send("pull_request_review", review({ number: 12, branch: BRANCH, head: SEED_HEAD, reviewer: "alice", state: "approved", commitId: sha("0") }));
+    expectAllMocksUsed();
+    expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).status).toBe("proposed");
+  });
+});
+
+describe("the test gate", () => {
+  it("failing checks on the approved commit block the merge: failed, explained, nothing merged", async () => {
+    const id = await seedUpgrade(app.db, { status: "approved", approvedSha: SEED_HEAD, approvals: [{ login: "alice" }], testResults: { state: "pending" } });
+    noConfig();
+    nock(API).get(`${repoPath}/commits/${SEED_HEAD}/check-runs`).query(true).reply(200, {
+      total_count: 1,
+      check_runs: [{ id: 60, name: "test", status: "completed", conclusion: "failure", html_url: "https://ci.example.com/60", app: { id: 99 } }],
+    });
+    nock(API).get(`${repoPath}/commits/${SEED_HEAD}/status`).query(true).reply(200, { state: "pending", statuses: [] });
+    stateChange("approved", "failed", (b) => b.conclusion === "failure" && b.output.title === "Failed");
+    expectComment("Failed", "tests failed");
+    await app.send("check_run", checkRun({ head: SEED_HEAD, name: "test", conclusion: "failure" }));
+    expectAllMocksUsed(); // in particular: no PUT .../merge
+    const upgrade = await app.db.upgrade.findUniqueOrThrow({ where: { id } });
+    expect(upgrade).toMatchObject({ status: "failed", mergeCommitSha: null });
+    expect(upgrade.errorMessage).toContain("tests failed");
+    expect((await eventsOf(app.db, id)).map((e) => e.type)).toEqual(["upgrade.proposed", "upgrade.tests_failed", "upgrade.failed"]);
+  });
+});
+
+describe("invalid configuration", () => {
+  it("a pushed upgrade branch gets a check run naming the bad key, and no PR", async () => {
+    nock(API).get(CONFIG).reply(200, "requiredApprovals: 0\nmergeMethod: fast-forward\n");
+    nock(API)
+      .post(`${repoPath}/check-runs`, (b) => b.head_sha === sha("e") && b.conclusion === "action_required" && b.output.summary.includes("`requiredApprovals`") && b.output.summary.includes("`mergeMethod`"))
+      .reply(201, { id: 5 });
+    await app.send("push", push({ branch: "self-modify/new", after: sha("e"), message: "New thing", pusher: "agent" }));
+    expectAllMocksUsed();
+    expect(await app.db.upgrade.count()).toBe(0);
+  });
+
+  it("an existing upgrade is reported on its check run and PR once, and nothing else happens", async () => {
+    const id = await seedUpgrade(app.db);
+    nock(API).get(CONFIG).reply(200, "autoApprove:\n  afterHours: soon\n");
+    nock(API).patch(`${repoPath}/check-runs/77`, (b) => b.conclusion === "action_required" && b.output.summary.includes("`autoApprove.afterHours`")).reply(200, { id: 77 });
+    expectComment("takes no action", "`autoApprove.afterHours`");
+    await app.send("pull_request_review", review({ number: 12, branch: BRANCH, head: SEED_HEAD, reviewer: "alice", state: "approved" }));
+    expectAllMocksUsed();
+    // The same problem again: the check run is refreshed, but no second comment.
+    nock(API).patch(`${repoPath}/check-runs/77`).reply(200, { id: 77 });
+    await app.send("pull_request_review", review({ number: 12, branch: BRANCH, head: SEED_HEAD, reviewer: "bob", state: "approved" }));
+    expectAllMocksUsed();
+    expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).status).toBe("proposed");
+    expect(await app.db.approval.count()).toBe(0);
+  });
+});
+
+describe("deliveries that are not about upgrades", () => {
+  it("a fork's PR from a self-modify branch makes no GitHub request and no write", async () => {
+    nock.cleanAll(); // not even an installation token
+    await app.send("pull_request", pullRequest("opened", { number: 3, branch: "self-modify/evil", head: sha("f"), sender: "mallory", fork: true }));
+    expectAllMocksUsed();
+    expect(await app.db.delivery.count()).toBe(0);
+    expect(await app.db.upgrade.count()).toBe(0);
+  });
+
+  it("a PR from another branch makes no GitHub request once the repository's config is known", async () => {
+    noConfig();
+    await app.send("pull_request", pullRequest("opened", { number: 4, branch: "feature/login", head: sha("1"), sender: "alice" }));
+    expectAllMocksUsed(); // the first delivery of a repository reads its config once
+    await app.send("pull_request", pullRequest("opened", { number: 5, branch: "feature/logout", head: sha("2"), sender: "alice" }));
+    await app.send("check_run", checkRun({ head: sha("3"), name: "test", conclusion: "success" }));
+    await app.send("issue_comment", comment({ number: 5, login: "alice", body: "/approve" }));
+    expectAllMocksUsed();
+    expect(await app.db.delivery.count()).toBe(0);
+    expect(await app.db.upgrade.count()).toBe(0);
+  });
+});
