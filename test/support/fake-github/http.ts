@@ -50,6 +50,8 @@ export interface RecordedRequest {
   body: unknown;
   headers: IncomingHttpHeaders;
   at: Date;
+  /** The status answered (set once the response is sent; undefined for a dropped connection). */
+  status?: number;
 }
 
 export interface FaultResponse {

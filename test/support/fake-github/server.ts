@@ -53,7 +53,8 @@ export async function listen(
     const url = new URL(req.url ?? "/", "http://fake");
     const method = (req.method ?? "GET").toUpperCase();
     const { parsed } = await readBody(req);
-    log.push({ method, path: `${url.pathname}${url.search}`, body: parsed, headers: req.headers, at: new Date() });
+    const entry: RecordedRequest = { method, path: `${url.pathname}${url.search}`, body: parsed, headers: req.headers, at: new Date() };
+    log.push(entry);
     const fault = faultFor(faults, method, `${url.pathname}${url.search}`);
     if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
     if (fault?.dropConnection) {
@@ -61,6 +62,7 @@ export async function listen(
       return;
     }
     if (fault?.status !== undefined) {
+      entry.status = fault.status;
       send(res, { status: fault.status, body: fault.body ?? { message: `Injected ${fault.status}` }, headers: fault.headers });
       return;
     }
@@ -71,6 +73,7 @@ export async function listen(
     } catch (error) {
       reply = toReply(error);
     }
+    entry.status = reply.status;
     send(res, reply);
   };
   const server = createServer((req, res) => {
