@@ -93,8 +93,16 @@ async function decideAndSave(
     };
     const decision = decide(record.state, input, config, ctx);
     const patch = { ...(extraPatch ?? {}), ...decision.patch };
-    const ok = await deps.store.save(record, { patch, approvals: decision.approvalsToAdd, events: decision.events, deliveryId, at: now });
-    if (!ok) continue; // someone else changed it: decide again on fresh state
+    const bypass = decision.events.some((e) => e.type === "upgrade.urgent_bypass");
+    const ok = await deps.store.save(record, {
+      patch,
+      approvals: decision.approvalsToAdd,
+      events: decision.events,
+      deliveryId,
+      at: now,
+      urgentBudget: bypass ? { since: new Date(now.getTime() - DAY_MS), max: config.urgent.maxPerDay } : undefined,
+    });
+    if (!ok) continue; // someone else changed it, or the bypass budget ran out: decide again
     if (patch.status && patch.status !== record.state.status) transitions.inc({ from: record.state.status, to: patch.status });
     const fresh = await deps.store.byId(upgradeId);
     return fresh ? { record: fresh, effects: decision.effects } : null;

@@ -30,6 +30,12 @@ export interface NewUpgrade {
 }
 
 export interface SaveInput {
+  /**
+   * An urgent bypass is saved only while the repository's bypasses since `since` stay under
+   * `max`, counted inside the transaction after taking the repository's row lock, so several
+   * upgrades going green at once on several replicas cannot exceed the budget.
+   */
+  urgentBudget?: { since: Date; max: number };
   patch: UpgradePatch & { diffPreview?: string; checkRunId?: string | null; title?: string; description?: string };
   approvals: Approval[];
   events: RecordedEvent[];
@@ -100,6 +106,15 @@ export function createUpgradeStore(db: Db, options: { serialiseWrites: boolean }
       if (Object.keys(data).length === 0 && input.approvals.length === 0 && input.events.length === 0) return true;
       return lock(() =>
         db.$transaction(async (tx) => {
+          if (input.urgentBudget) {
+            await tx.repositoryState.upsert({
+              where: { repository: record.repository },
+              create: { repository: record.repository, installationId: record.installationId },
+              update: { installationId: record.installationId },
+            });
+            const used = await tx.upgradeEvent.count({ where: { repository: record.repository, type: "upgrade.urgent_bypass", at: { gte: input.urgentBudget.since } } });
+            if (used >= input.urgentBudget.max) return false;
+          }
           const updated = await tx.upgrade.updateMany({
             where: { id: record.id, version: record.version },
             data: { ...data, version: { increment: 1 } },
