@@ -12,7 +12,8 @@ import { issueJson } from "./issue-json.js";
 import { addComment, addLabels, ensureLabel, removeLabel } from "./labels.js";
 import { envelope, pushRepo, template } from "./payload-parts.js";
 import { headShaOf } from "./pulls.js";
-import { checkRunJson, ciAppJson, commentJson, commitJson, labelJson, pullJson, reviewJson, statusJson, userJson } from "./serialize.js";
+import { checkRunJson, ciAppJson, statusJson } from "./serialize-app.js";
+import { commentJson, commitJson, labelJson, pullJson, reviewJson, userJson } from "./serialize.js";
 import type { Comment, Commit, CommitStatus, Repo, Review, State } from "./state.js";
 import { botLogin, ensureUser, getPullState, getRepo, nextId, now } from "./state.js";
 

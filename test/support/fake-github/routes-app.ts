@@ -2,7 +2,8 @@
 import { randomBytes } from "node:crypto";
 import type { Ctx, Reply, Route } from "./http.js";
 import { json, notFound, paginate } from "./http.js";
-import { appJson, installationJson, repoJson, userJson } from "./serialize.js";
+import { appJson, installationJson } from "./serialize-app.js";
+import { repoJson, userJson } from "./serialize.js";
 import type { Repo, State } from "./state.js";
 import { atLeast, findUser, roleOf } from "./state.js";
 

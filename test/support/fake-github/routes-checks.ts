@@ -3,7 +3,8 @@ import { addStatus, combinedState, createCheckRun, latestRuns, latestStatuses, u
 import { resolveRef } from "./git.js";
 import type { Ctx, Reply, Route } from "./http.js";
 import { actorOf, isReply, json, notFound, paginate, repoAccess } from "./http.js";
-import { checkRunJson, repoJson, statusJson } from "./serialize.js";
+import { checkRunJson, statusJson } from "./serialize-app.js";
+import { repoJson } from "./serialize.js";
 import type { CheckRun, CommitStatus, Repo } from "./state.js";
 import { emit } from "./state.js";
 
