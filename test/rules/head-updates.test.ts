@@ -1,0 +1,172 @@
+/**
+ * Approvals are of one commit (CONTRACT §2): a new push (pull_request synchronize, push, in
+ * either order) invalidates them once with `upgrade.approval_invalidated`, an approval of the old
+ * head no longer counts, and approving the new head works. And `maxDiffLines`: a proposal (or a
+ * new head) over the limit is rejected with the reason, the PR closed, actor `max-diff-lines`.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type TestApp, createTestApp } from "../support/app.js";
+import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
+import { FULL, pullRequest, push, review, sha } from "../support/payloads.js";
+import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
+import {
+  closePull,
+  compare,
+  config,
+  createCheckRun,
+  createPull,
+  deleteBranch,
+  expectComment,
+  permission,
+  pullContents,
+  repoPath,
+  stateChange,
+  token,
+  updateCheckRun,
+} from "./github.js";
+
+useNock();
+
+let app: TestApp;
+beforeEach(async () => {
+  app = await createTestApp();
+  token();
+});
+afterEach(async () => {
+  await app.close();
+});
+
+const BRANCH = "self-modify/cache";
+const NEW_HEAD = sha("e");
+
+function newHeadContents(additions = 12) {
+  pullContents(12, [{ filename: "src/cache.ts", additions }], [
+    { sha: SEED_HEAD, author: "agent", committer: "agent" },
+    { sha: NEW_HEAD, author: "agent", committer: "agent" },
+  ]);
+}
+
+function invalidationRequests() {
+  nock(API).post(`${repoPath}/issues/12/labels`, { labels: ["upgrade:proposed"] }).reply(200, []);
+  nock(API).delete(`${repoPath}/issues/12/labels/upgrade%3Aapproved`).reply(200, []);
+  createCheckRun(NEW_HEAD, 78, (b) => b.status === "in_progress" && b.output.summary.includes("0 of 1"));
+  expectComment(12, "New commits were pushed (`eeeeeee`): approvals of `ddddddd` no longer count.");
+}
+
+const sync = () => pullRequest("synchronize", { number: 12, branch: BRANCH, head: NEW_HEAD, sender: "agent", labels: ["upgrade:approved"] });
+const pushNew = () => push({ branch: BRANCH, after: NEW_HEAD, before: SEED_HEAD, message: "Cache more", pusher: "agent" });
+
+describe("approvals are bound to the head SHA", () => {
+  it.each([
+    { order: "synchronize, then push", first: "pull_request", second: "push" },
+    { order: "push, then synchronize", first: "push", second: "pull_request" },
+  ])("a new head sends an approved upgrade back to proposed once ($order); the new head can then be approved", async ({ first, second }) => {
+    const id = await seedUpgrade(app.db, { status: "approved", approvedSha: SEED_HEAD, approvals: [{ login: "alice" }], testResults: { state: "pending" } });
+    config(null);
+    if (first === "push") {
+      nock(API)
+        .get(`${repoPath}/pulls/12`)
+        .reply(200, { number: 12, node_id: "PR_12", title: "Teach the agent to cache embeddings", body: "Adds a cache.", state: "open", user: { login: "agent" }, head: { ref: BRANCH, sha: NEW_HEAD, repo: { full_name: FULL } }, base: { ref: "main", repo: { full_name: FULL } }, labels: [{ name: "upgrade:approved" }] });
+    }
+    newHeadContents();
+    invalidationRequests();
+    await app.send(first, first === "push" ? pushNew() : sync());
+    expectAllMocksUsed();
+    // The other delivery for the same push changes nothing and asks GitHub nothing.
+    await app.send(second, second === "push" ? pushNew() : sync());
+    expectAllMocksUsed();
+
+    const upgrade = await app.db.upgrade.findUniqueOrThrow({ where: { id } });
+    expect(upgrade).toMatchObject({ status: "proposed", headSha: NEW_HEAD, approvedSha: null, approvedBy: "[]" });
+    const invalidations = (await eventsOf(app.db, id)).filter((e) => e.type === "upgrade.approval_invalidated");
+    expect(invalidations).toHaveLength(1);
+    expect(invalidations[0]).toMatchObject({ actor: "agent", via: "push" });
+    expect(JSON.parse(invalidations[0]!.details)).toMatchObject({ previousHeadSha: SEED_HEAD, headSha: NEW_HEAD, from: "approved" });
+
+    // An approval of the old head does not count, and the app says so.
+    permission("alice", "write");
+    expectComment(12, "@alice's approval is of `ddddddd`, not of the head `eeeeeee`, so it does not count.");
+    await app.send("pull_request_review", review({ number: 12, branch: BRANCH, head: NEW_HEAD, reviewer: "alice", state: "approved", commitId: SEED_HEAD }));
+    expectAllMocksUsed();
+    expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).status).toBe("proposed");
+
+    // An approval of the new head approves it.
+    permission("alice", "write");
+    stateChange(12, "proposed", "approved", (b) => b.output.title.startsWith("Approved"), 78);
+    expectComment(12, "Approved by @alice at `eeeeeee`.");
+    await app.send("pull_request_review", review({ number: 12, branch: BRANCH, head: NEW_HEAD, reviewer: "alice", state: "approved" }));
+    expectAllMocksUsed();
+    expect(await app.db.upgrade.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "approved", approvedSha: NEW_HEAD });
+    expect((await eventsOf(app.db, id)).map((e) => e.type)).toEqual(["upgrade.proposed", "upgrade.approval_invalidated", "upgrade.approval_stale", "upgrade.approved"]);
+  });
+
+  it("a partly approved upgrade loses its approvals on a new push: the old approval no longer counts", async () => {
+    const id = await seedUpgrade(app.db, { approvals: [{ login: "alice" }] });
+    config("requiredApprovals: 2\n");
+    newHeadContents();
+    createCheckRun(NEW_HEAD, 78);
+    await app.send("pull_request", pullRequest("synchronize", { number: 12, branch: BRANCH, head: NEW_HEAD, sender: "agent", labels: ["upgrade:proposed"] }));
+    expectAllMocksUsed();
+    expect((await eventsOf(app.db, id)).at(-1)).toMatchObject({ type: "upgrade.approval_invalidated", actor: "agent" });
+
+    permission("bob", "write");
+    expectComment(12, "Approval by @bob recorded: 1 of 2.");
+    updateCheckRun(() => true, 78);
+    await app.send("pull_request_review", review({ number: 12, branch: BRANCH, head: NEW_HEAD, reviewer: "bob", state: "approved" }));
+    expectAllMocksUsed();
+    expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).status).toBe("proposed");
+  });
+});
+
+describe("maxDiffLines", () => {
+  it("a pushed proposal over the limit gets its PR, then is rejected with the reason: closed, branch deleted, actor max-diff-lines", async () => {
+    const HEAD = sha("a");
+    config("maxDiffLines: 100\n");
+    compare(HEAD, [{ filename: "src/big.ts", additions: 80, deletions: 30 }], [{ sha: HEAD, message: "Rewrite everything" }]);
+    createPull(12, BRANCH, HEAD);
+    nock(API).post(`${repoPath}/issues/12/labels`, { labels: ["upgrade:rejected"] }).reply(200, []);
+    createCheckRun(HEAD, 77, (b) => b.status === "completed" && b.conclusion === "failure" && b.output.title === "Rejected");
+    const bodies = expectComment(12, "Rejected automatically: the diff has 110 changed lines, more than maxDiffLines (100).");
+    closePull(12);
+    deleteBranch(BRANCH);
+    await app.send("push", push({ branch: BRANCH, after: HEAD, message: "Rewrite everything", pusher: "agent" }));
+    expectAllMocksUsed();
+    expect(bodies).toHaveLength(1);
+
+    const upgrade = await app.db.upgrade.findFirstOrThrow({ where: { repository: FULL, pullNumber: 12 } });
+    expect(upgrade).toMatchObject({ status: "rejected", errorMessage: "Rejected: the diff has 110 changed lines, more than maxDiffLines (100)" });
+    const events = await eventsOf(app.db, upgrade.id);
+    expect(events.map((e) => [e.type, e.actor, e.via])).toEqual([
+      ["upgrade.proposed", "agent", "push"],
+      ["upgrade.rejected", "max-diff-lines", "check"],
+    ]);
+    expect(JSON.parse(events[1]!.details)).toMatchObject({ lines: 110, maxDiffLines: 100 });
+  });
+
+  it("a proposal exactly at the limit stays proposed", async () => {
+    const HEAD = sha("a");
+    config("maxDiffLines: 100\n");
+    compare(HEAD, [{ filename: "src/big.ts", additions: 70, deletions: 30 }], [{ sha: HEAD, message: "Rewrite a lot" }]);
+    createPull(12, BRANCH, HEAD);
+    nock(API).post(`${repoPath}/issues/12/labels`, { labels: ["upgrade:proposed"] }).reply(200, []);
+    createCheckRun(HEAD, 77, (b) => b.status === "in_progress");
+    await app.send("push", push({ branch: BRANCH, after: HEAD, message: "Rewrite a lot", pusher: "agent" }));
+    expectAllMocksUsed();
+    expect((await app.db.upgrade.findFirstOrThrow({ where: { pullNumber: 12 } })).status).toBe("proposed");
+  });
+
+  it("a new head that grows the diff over the limit is rejected the same way", async () => {
+    const id = await seedUpgrade(app.db);
+    config("maxDiffLines: 100\n");
+    newHeadContents(101);
+    nock(API).post(`${repoPath}/issues/12/labels`, { labels: ["upgrade:rejected"] }).reply(200, []);
+    nock(API).delete(`${repoPath}/issues/12/labels/upgrade%3Aproposed`).reply(200, []);
+    createCheckRun(NEW_HEAD, 78, (b) => b.conclusion === "failure");
+    expectComment(12, "Rejected automatically: the diff has 101 changed lines, more than maxDiffLines (100).");
+    closePull(12);
+    deleteBranch(BRANCH);
+    await app.send("pull_request", pullRequest("synchronize", { number: 12, branch: BRANCH, head: NEW_HEAD, sender: "agent", labels: ["upgrade:proposed"] }));
+    expectAllMocksUsed();
+    expect((await eventsOf(app.db, id)).at(-1)).toMatchObject({ type: "upgrade.rejected", actor: "max-diff-lines" });
+  });
+});
