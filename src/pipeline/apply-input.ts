@@ -58,9 +58,15 @@ export async function applyInput(deps: PipelineDeps, upgradeId: number, firstInp
   };
   let input: UpgradeInput | null = firstInput;
   let extraPatch = options.extraPatch;
+  let first = true;
   while (input !== null) {
     const saved = await decideAndSave(deps, upgradeId, input, config, options.deliveryId, extraPatch);
     if (!saved) return null;
+    // The status this pass starts from is the one its first decision was made on: when another
+    // delivery changed the upgrade in between, that delivery presents its own change (labels,
+    // check run), and this pass must not present it a second time.
+    if (first) presentation.startStatus = saved.decidedOn;
+    first = false;
     extraPatch = undefined;
     record = saved.record;
     input = null;
@@ -81,7 +87,7 @@ async function decideAndSave(
   config: RepoConfig,
   deliveryId: string | null,
   extraPatch: PassOptions["extraPatch"],
-): Promise<{ record: UpgradeRecord; effects: Effect[] } | null> {
+): Promise<{ record: UpgradeRecord; effects: Effect[]; decidedOn: UpgradeStatus } | null> {
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
     const record = await deps.store.byId(upgradeId);
     if (!record) return null;
@@ -105,7 +111,11 @@ async function decideAndSave(
     if (!ok) continue; // someone else changed it, or the bypass budget ran out: decide again
     if (patch.status && patch.status !== record.state.status) transitions.inc({ from: record.state.status, to: patch.status });
     const fresh = await deps.store.byId(upgradeId);
-    return fresh ? { record: fresh, effects: decision.effects } : null;
+    if (!fresh) return null;
+    // A decision that wrote nothing changed no state, whatever an unlucky read (the upgrade row
+    // and its approvals are read separately) suggested: there is no transition to present.
+    const wrote = Object.keys(patch).length > 0 || decision.approvalsToAdd.length > 0 || decision.events.length > 0;
+    return { record: fresh, effects: decision.effects, decidedOn: wrote ? record.state.status : fresh.state.status };
   }
   throw new Error(`upgrade ${upgradeId}: gave up after ${MAX_CONFLICT_RETRIES} concurrent changes`);
 }

@@ -1,0 +1,84 @@
+/**
+ * Duplicate deliveries: GitHub (or a proxy, or a replay) sends the same approval many times at
+ * once. The inbox dedupes by X-GitHub-Delivery id, and the conditional save on the upgrade's
+ * version keeps one transition and one merge however many different deliveries race.
+ */
+import { randomUUID } from "node:crypto";
+import { sign } from "@octokit/webhooks-methods";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type TestApp, WEBHOOK_SECRET, createTestApp } from "../support/app.js";
+import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
+import { FULL, review, sha } from "../support/payloads.js";
+import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
+
+const repoPath = `/repos/${FULL}`;
+const BRANCH = "self-modify/cache";
+const BASE_HEAD = sha("b");
+const MERGE = sha("c");
+
+useNock();
+
+let app: TestApp;
+beforeEach(async () => {
+  app = await createTestApp();
+  // Concurrent first requests may each mint a token before the first one is cached.
+  nock(API).post("/app/installations/1/access_tokens").reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z" }).persist();
+});
+afterEach(async () => {
+  await app.close();
+});
+
+/** Everything one approval of a green upgrade costs: one merge and its presentation. */
+function mockOneMerge(permissionLookups: number) {
+  nock(API).get(/\/repos\/acme\/agent\/contents\/\.github(%2F|\/)upgrade-queue\.yml/).reply(404, { message: "Not Found" });
+  nock(API).get(`${repoPath}/collaborators/alice/permission`).times(permissionLookups).reply(200, { permission: "write", role_name: "write", user: { login: "alice" } });
+  nock(API).get(/\/repos\/acme\/agent\/git\/ref\/heads(%2F|\/)main/).reply(200, { ref: "refs/heads/main", object: { sha: BASE_HEAD, type: "commit" } });
+  nock(API).put(`${repoPath}/pulls/12/merge`, { sha: SEED_HEAD, merge_method: "squash", commit_title: "Teach the agent to cache embeddings (#12)" }).reply(200, { sha: MERGE, merged: true });
+  nock(API).post(`${repoPath}/issues/12/labels`, { labels: ["upgrade:applied"] }).reply(200, []);
+  nock(API).delete(`${repoPath}/issues/12/labels/upgrade%3Aproposed`).reply(200, []);
+  nock(API).patch(`${repoPath}/check-runs/77`, (b) => b.conclusion === "success" && b.output.title === "Applied").reply(200, { id: 77 });
+  nock(API).post(`${repoPath}/issues/12/comments`, (b) => b.body.includes("Approved by @alice") && b.body.includes("Applied: merged")).reply(201, { id: 1 });
+  nock(API).delete(/\/repos\/acme\/agent\/git\/refs\/heads(%2F|\/)self-modify(%2F|\/)cache/).reply(204);
+}
+
+async function deliverConcurrently(ids: string[]): Promise<void> {
+  const body = JSON.stringify(review({ number: 12, branch: BRANCH, head: SEED_HEAD, reviewer: "alice", state: "approved" }));
+  const signature = await sign(WEBHOOK_SECRET, body);
+  await Promise.all(ids.map((id) => app.probot.webhooks.verifyAndReceive({ id, name: "pull_request_review", payload: body, signature })));
+  await app.queue.processor.idle();
+}
+
+async function expectAppliedOnce(upgradeId: number) {
+  const upgrade = await app.db.upgrade.findUniqueOrThrow({ where: { id: upgradeId } });
+  expect(upgrade).toMatchObject({ status: "applied", approvedSha: SEED_HEAD, mergeCommitSha: MERGE, previousSha: BASE_HEAD, mergeClaimSha: null });
+  const types = (await eventsOf(app.db, upgradeId)).map((e) => e.type);
+  expect(types).toEqual(["upgrade.proposed", "upgrade.approved", "upgrade.applied"]);
+  expect(await app.db.approval.count({ where: { upgradeId } })).toBe(1);
+}
+
+describe("the same approval delivered many times at once", () => {
+  it("50 copies of one delivery id: stored once, one transition, one merge", async () => {
+    const id = await seedUpgrade(app.db, { testResults: { state: "passed" } });
+    mockOneMerge(1);
+    const deliveryId = randomUUID();
+    await deliverConcurrently(Array.from({ length: 50 }, () => deliveryId));
+    expectAllMocksUsed(); // exactly one PUT .../merge: a second would match no mock
+    await expectAppliedOnce(id);
+    expect(await app.db.delivery.count()).toBe(1);
+    expect((await app.db.delivery.findUniqueOrThrow({ where: { id: deliveryId } })).processedAt).not.toBeNull();
+  });
+
+  it("50 different delivery ids of the same approval: one upgrade.approved, one merge", async () => {
+    const id = await seedUpgrade(app.db, { testResults: { state: "passed" } });
+    // Each delivery is processed (GitHub may send a review twice under two ids), so each looks
+    // the reviewer's permission up; only one of them changes anything.
+    mockOneMerge(50);
+    const ids = Array.from({ length: 50 }, () => randomUUID());
+    await deliverConcurrently(ids);
+    expectAllMocksUsed();
+    await expectAppliedOnce(id);
+    const deliveries = await app.db.delivery.findMany({ select: { processedAt: true, error: true } });
+    expect(deliveries).toHaveLength(50);
+    expect(deliveries.every((d) => d.processedAt !== null && d.error === null)).toBe(true);
+  });
+});
