@@ -1,0 +1,84 @@
+/**
+ * CI results are about one commit. Approved at A, then B is pushed (the approval of A no longer
+ * counts), then A's green check run arrives late: nothing is merged, nothing changes, and not
+ * even after B is approved in turn.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type TestApp, createTestApp } from "../support/app.js";
+import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
+import { FULL, checkRun, push, review, sha } from "../support/payloads.js";
+import { eventsOf, seedUpgrade } from "../support/seed.js";
+
+const repoPath = `/repos/${FULL}`;
+const BRANCH = "self-modify/cache";
+const A = sha("a");
+const B = sha("e");
+
+useNock();
+
+let app: TestApp;
+beforeEach(async () => {
+  app = await createTestApp();
+  nock(API).post("/app/installations/1/access_tokens").reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z" });
+  nock(API).get(/\/repos\/acme\/agent\/contents\/\.github(%2F|\/)upgrade-queue\.yml/).reply(404, { message: "Not Found" });
+});
+afterEach(async () => {
+  await app.close();
+});
+
+function mockPushOfB() {
+  nock(API).get(`${repoPath}/pulls/12`).reply(200, {
+    number: 12,
+    state: "open",
+    title: "Teach the agent to cache embeddings",
+    body: "Adds a cache.",
+    user: { login: "upgrade-queue[bot]", type: "Bot" },
+    head: { ref: BRANCH, sha: B, repo: { full_name: FULL } },
+    base: { ref: "main", repo: { full_name: FULL } },
+    labels: [{ name: "upgrade:approved" }],
+  });
+  nock(API).get(`${repoPath}/pulls/12/files`).query(true).reply(200, [{ filename: "src/cache.ts", status: "added", additions: 12, deletions: 0, patch: "+x" }]);
+  nock(API).get(`${repoPath}/pulls/12/commits`).query(true).reply(200, [
+    { sha: A, commit: { message: "Add a cache" }, author: { login: "agent" }, committer: { login: "agent" } },
+    { sha: B, commit: { message: "Tune the cache" }, author: { login: "agent" }, committer: { login: "agent" } },
+  ]);
+  nock(API).post(`${repoPath}/issues/12/labels`, { labels: ["upgrade:proposed"] }).reply(200, []);
+  nock(API).delete(`${repoPath}/issues/12/labels/upgrade%3Aapproved`).reply(200, []);
+  // A new head gets a new check run.
+  nock(API).post(`${repoPath}/check-runs`, (b) => b.head_sha === B && b.status === "in_progress").reply(201, { id: 78 });
+  nock(API).post(`${repoPath}/issues/12/comments`, (b) => b.body.includes("no longer count")).reply(201, { id: 1 });
+}
+
+describe("an old commit's green CI after a new push", () => {
+  it("approved at A, B pushed, A's success arrives: no merge, no change", async () => {
+    const id = await seedUpgrade(app.db, { status: "approved", headSha: A, approvedSha: A, approvals: [{ login: "alice", sha: A }], testResults: { state: "pending", sha: A }, checkRunId: `77@${A}` });
+    mockPushOfB();
+    await app.send("push", push({ branch: BRANCH, before: A, after: B, message: "Tune the cache", pusher: "agent" }));
+    expectAllMocksUsed();
+    expect(await app.db.upgrade.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "proposed", headSha: B, approvedSha: null });
+
+    // A's green result, late. Nothing about it is relevant any more: no GitHub request at all
+    // (in particular no PUT .../merge), no transition, not even an inbox row.
+    const deliveriesBefore = await app.db.delivery.count();
+    await app.send("check_run", checkRun({ head: A, name: "test", conclusion: "success" }));
+    expectAllMocksUsed();
+    expect(await app.db.delivery.count()).toBe(deliveriesBefore);
+
+    // Alice approves B; A's green result arrives once more: still no merge (the tests of B
+    // have not passed).
+    nock(API).get(`${repoPath}/collaborators/alice/permission`).reply(200, { permission: "write", role_name: "write", user: { login: "alice" } });
+    nock(API).post(`${repoPath}/issues/12/labels`, { labels: ["upgrade:approved"] }).reply(200, []);
+    nock(API).delete(`${repoPath}/issues/12/labels/upgrade%3Aproposed`).reply(200, []);
+    nock(API).patch(`${repoPath}/check-runs/78`).reply(200, { id: 78 });
+    nock(API).post(`${repoPath}/issues/12/comments`, (b) => b.body.includes("Approved by @alice")).reply(201, { id: 2 });
+    await app.send("pull_request_review", review({ number: 12, branch: BRANCH, head: B, reviewer: "alice", state: "approved" }));
+    await app.send("check_run", checkRun({ head: A, name: "test", conclusion: "success" }));
+    expectAllMocksUsed();
+
+    const upgrade = await app.db.upgrade.findUniqueOrThrow({ where: { id } });
+    expect(upgrade).toMatchObject({ status: "approved", headSha: B, approvedSha: B, mergeClaimSha: null, mergeCommitSha: null });
+    const events = await eventsOf(app.db, id);
+    expect(events.map((e) => e.type)).toEqual(["upgrade.proposed", "upgrade.approval_invalidated", "upgrade.approved"]);
+    expect(events.some((e) => e.type === "upgrade.tests_passed" || e.type === "upgrade.applied")).toBe(false);
+  });
+});
