@@ -92,8 +92,10 @@ async function reconcilePull(
   const { status } = existing.state;
   if (pull.state === "closed") {
     if (pull.merged && status !== "applied" && status !== "rolled_back") {
+      // The pull request list does not say who merged (no `merged_by`): the single PR does.
+      const mergedBy = pull.mergedBy ?? (await port.getPull(repo, pull.number)).mergedBy;
       const previousSha = pull.mergeCommitSha ? await port.firstParent(repo, pull.mergeCommitSha) : null;
-      await applyInput(deps, existing.id, { kind: "closed", merged: true, actor: pull.mergedBy ?? "reconcile", via: "reconcile", mergeCommitSha: pull.mergeCommitSha, previousSha }, options);
+      await applyInput(deps, existing.id, { kind: "closed", merged: true, actor: mergedBy ?? "reconcile", via: "reconcile", mergeCommitSha: pull.mergeCommitSha, previousSha }, options);
     } else if (!pull.merged && (status === "proposed" || status === "approved" || status === "failed")) {
       await applyInput(deps, existing.id, { kind: "closed", merged: false, actor: "reconcile", via: "reconcile" }, options);
     }
@@ -107,6 +109,12 @@ async function reconcilePull(
     await applyInput(deps, existing.id, { kind: "head_updated", facts: head.facts, actor: "reconcile", via: "reconcile" }, { ...options, extraPatch: { diffPreview: head.diffPreview } });
   }
   const fresh = await deps.store.byId(existing.id);
+  // A transition whose label change failed (GitHub down) is put right here.
+  if (fresh && pull.state === "open") {
+    const wanted = `upgrade:${fresh.state.status}`;
+    const stale = pull.labels.filter((l) => l.startsWith("upgrade:") && l !== wanted && l !== "upgrade:approved" && l !== "upgrade:rejected");
+    if (!pull.labels.includes(wanted) || stale.length > 0) await port.setStateLabel(repo, pull.number, fresh.state.status, pull.labels);
+  }
   if (fresh && (fresh.state.status === "proposed" || fresh.state.status === "approved")) {
     const results = evaluateTestGate(fresh.state.headSha, await port.listChecks(repo, fresh.state.headSha), config.requiredChecks);
     await applyInput(deps, fresh.id, { kind: "tests", results, via: "reconcile" }, options);
