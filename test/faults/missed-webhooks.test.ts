@@ -1,0 +1,114 @@
+/**
+ * The app was down (or GitHub's webhooks were lost) while people acted on GitHub. Reconciliation
+ * re-reads the upgrade PRs and records what it finds with `via: reconcile` and, as actor, the
+ * person GitHub names for it. Mocks answer as GitHub does: the pull request *list* carries no
+ * `merged`/`merged_by` (only the single-PR endpoint does).
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type TestApp, createTestApp } from "../support/app.js";
+import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
+import { FULL, sha } from "../support/payloads.js";
+import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
+import { reconcile } from "../../src/timers/reconcile.js";
+
+const repoPath = `/repos/${FULL}`;
+const BRANCH = "self-modify/cache";
+const MERGE = sha("c");
+const PARENT = sha("9");
+const NEW_HEAD = sha("e");
+
+useNock();
+
+let app: TestApp;
+beforeEach(async () => {
+  app = await createTestApp();
+  nock(API).post("/app/installations/1/access_tokens").reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z" });
+  nock(API).get("/installation/repositories").query(true).reply(200, { total_count: 1, repositories: [{ full_name: FULL, private: true, default_branch: "main" }] });
+  nock(API).get(/\/repos\/acme\/agent\/contents\/\.github(%2F|\/)upgrade-queue\.yml/).reply(404, { message: "Not Found" });
+});
+afterEach(async () => {
+  await app.close();
+});
+
+/** A pull request as `GET /repos/{o}/{r}/pulls` lists it (pull-request-simple). */
+function listed(opts: { state: "open" | "closed"; head?: string; mergedAt?: string | null; labels?: string[] }) {
+  return {
+    number: 12,
+    node_id: "PR_12",
+    state: opts.state,
+    title: "Teach the agent to cache embeddings",
+    body: "Adds a cache.",
+    user: { login: "upgrade-queue[bot]", type: "Bot" },
+    head: { ref: BRANCH, sha: opts.head ?? SEED_HEAD, repo: { full_name: FULL } },
+    base: { ref: "main", repo: { full_name: FULL } },
+    labels: (opts.labels ?? []).map((name) => ({ name })),
+    merged_at: opts.mergedAt ?? null,
+    merge_commit_sha: opts.mergedAt ? MERGE : sha("7"), // GitHub fills in a test-merge SHA for unmerged PRs
+    closed_at: opts.state === "closed" ? "2026-11-20T09:45:00Z" : null,
+    updated_at: "2026-11-20T09:45:00Z",
+    html_url: `https://github.com/${FULL}/pull/12`,
+  };
+}
+
+function pulls(open: object[], closed: object[]) {
+  nock(API).get(`${repoPath}/pulls`).query((q) => q.state === "open").reply(200, open);
+  nock(API).get(`${repoPath}/pulls`).query((q) => q.state === "closed").reply(200, closed);
+}
+
+function stateChange(from: string, to: string, checkRun: (b: Record<string, any>) => boolean, checkRunId = 77) {
+  nock(API).post(`${repoPath}/issues/12/labels`, { labels: [`upgrade:${to}`] }).reply(200, []);
+  nock(API).delete(`${repoPath}/issues/12/labels/upgrade%3A${from}`).reply(200, []);
+  nock(API).patch(`${repoPath}/check-runs/${checkRunId}`, checkRun).reply(200, { id: checkRunId });
+}
+
+describe("reconciliation after missed webhooks", () => {
+  it("a PR closed while the app was down: rejected, via reconcile", async () => {
+    const id = await seedUpgrade(app.db);
+    pulls([], [listed({ state: "closed", labels: ["upgrade:proposed"] })]);
+    stateChange("proposed", "rejected", (b) => b.conclusion === "failure");
+    nock(API).delete(/\/repos\/acme\/agent\/git\/refs\/heads(%2F|\/)self-modify(%2F|\/)cache/).reply(204);
+    await reconcile(app.queue.deps, [1]);
+    expectAllMocksUsed();
+    expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).status).toBe("rejected");
+    expect((await eventsOf(app.db, id)).at(-1)).toMatchObject({ type: "upgrade.rejected", via: "reconcile", deliveryId: null });
+  });
+
+  it("a PR merged by a person while the app was down: applied, previousSha = the merge commit's parent, the merger as actor", async () => {
+    const id = await seedUpgrade(app.db, { status: "approved", approvedSha: SEED_HEAD, approvals: [{ login: "alice" }] });
+    pulls([], [listed({ state: "closed", mergedAt: "2026-11-20T09:45:00Z", labels: ["upgrade:approved"] })]);
+    // The list does not say who merged: the single PR does.
+    nock(API).get(`${repoPath}/pulls/12`).reply(200, { ...listed({ state: "closed", mergedAt: "2026-11-20T09:45:00Z", labels: ["upgrade:approved"] }), merged: true, merged_by: { login: "bob", type: "User" } });
+    nock(API).get(`${repoPath}/git/commits/${MERGE}`).reply(200, { sha: MERGE, parents: [{ sha: PARENT }], tree: { sha: sha("8") } });
+    stateChange("approved", "applied", (b) => b.conclusion === "success");
+    await reconcile(app.queue.deps, [1]);
+    expectAllMocksUsed();
+    expect(await app.db.upgrade.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "applied", mergeCommitSha: MERGE, previousSha: PARENT });
+    const last = (await eventsOf(app.db, id)).at(-1);
+    expect(last).toMatchObject({ type: "upgrade.applied", actor: "bob", via: "reconcile" });
+    expect(JSON.parse(last!.details)).toMatchObject({ mergedOutsideApp: true, previousSha: PARENT, mergeCommitSha: MERGE });
+  });
+
+  it("new commits pushed while the app was down: the approval of the old head is invalidated", async () => {
+    const id = await seedUpgrade(app.db, { status: "approved", approvedSha: SEED_HEAD, approvals: [{ login: "alice" }], testResults: { state: "passed" } });
+    pulls([listed({ state: "open", head: NEW_HEAD, labels: ["upgrade:approved"] })], []);
+    nock(API).get(`${repoPath}/pulls/12/files`).query(true).reply(200, [{ filename: "src/cache.ts", status: "added", additions: 14, deletions: 0, patch: "+x" }]);
+    nock(API).get(`${repoPath}/pulls/12/commits`).query(true).reply(200, [
+      { sha: SEED_HEAD, commit: { message: "Add a cache" }, author: { login: "agent" }, committer: { login: "agent" } },
+      { sha: NEW_HEAD, commit: { message: "More cache" }, author: { login: "agent" }, committer: { login: "agent" } },
+    ]);
+    nock(API).post(`${repoPath}/issues/12/labels`, { labels: ["upgrade:proposed"] }).reply(200, []);
+    nock(API).delete(`${repoPath}/issues/12/labels/upgrade%3Aapproved`).reply(200, []);
+    nock(API).post(`${repoPath}/check-runs`, (b) => b.head_sha === NEW_HEAD).reply(201, { id: 78 });
+    nock(API).post(`${repoPath}/issues/12/comments`, (b) => b.body.includes("no longer count")).reply(201, { id: 1 });
+    // Then the test gate of the new head is read: nothing has run on it yet.
+    nock(API).get(`${repoPath}/commits/${NEW_HEAD}/check-runs`).query(true).reply(200, { total_count: 0, check_runs: [] });
+    nock(API).get(`${repoPath}/commits/${NEW_HEAD}/status`).query(true).reply(200, { state: "pending", statuses: [] });
+    nock(API).patch(`${repoPath}/check-runs/78`).reply(200, { id: 78 });
+    await reconcile(app.queue.deps, [1]);
+    expectAllMocksUsed();
+    expect(await app.db.upgrade.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "proposed", headSha: NEW_HEAD, approvedSha: null, mergeClaimSha: null });
+    const events = await eventsOf(app.db, id);
+    expect(events.at(-1)).toMatchObject({ type: "upgrade.approval_invalidated", actor: "reconcile", via: "reconcile" });
+    expect(JSON.parse(events.at(-1)!.details)).toMatchObject({ previousHeadSha: SEED_HEAD, headSha: NEW_HEAD, from: "approved" });
+  });
+});
