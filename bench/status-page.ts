@@ -87,6 +87,8 @@ async function measure(url: string, headers: Record<string, string>): Promise<{ 
 }
 
 const line = (name: string, value: number, unit: string) => console.log(`${name}: ${value.toFixed(unit === "x" ? 2 : unit === "rows" ? 0 : 3)} ${unit}`);
+const verdict = (name: string, pass: boolean, detail: string) => console.log(`target_${name}: ${pass ? "PASS" : "MISS"} (${detail})`);
+const MAX_RATIO = 2;
 
 async function run(size: number): Promise<Record<string, { p50: number; p99: number }>> {
   const dir = mkdtempSync(join(tmpdir(), "uq-bench-"));
@@ -136,4 +138,20 @@ for (const name of Object.keys(small)) {
     line(`${name}_p50_ratio_${SIZES[1]}_vs_${SIZES[0]}`, l.p50 / s.p50, "x");
     line(`${name}_p99_ratio_${SIZES[1]}_vs_${SIZES[0]}`, l.p99 / s.p99, "x");
   }
+}
+// Target (issue "Benchmarks"): the status page and its JSON at 100,000 upgrades within 2x of 100.
+for (const name of ["queue_html", "queue_json"]) {
+  const s = small[name];
+  const l = large[name];
+  if (!s || !l) continue;
+  const ratio = l.p50 / s.p50;
+  verdict(`${name}_latency_ratio`, ratio <= MAX_RATIO, `p50 ${l.p50.toFixed(2)} ms at ${SIZES[1]} upgrades vs ${s.p50.toFixed(2)} ms at ${SIZES[0]}: ${ratio.toFixed(2)}x (want <= ${MAX_RATIO}x)`);
+}
+console.log("");
+console.log("| page | p50 ms @100 | p50 ms @100,000 | ratio | p99 ms @100 | p99 ms @100,000 |");
+console.log("|---|---:|---:|---:|---:|---:|");
+for (const name of Object.keys(small)) {
+  const s = small[name];
+  const l = large[name];
+  if (s && l) console.log(`| ${name} | ${s.p50.toFixed(2)} | ${l.p50.toFixed(2)} | ${(l.p50 / s.p50).toFixed(2)} | ${s.p99.toFixed(2)} | ${l.p99.toFixed(2)} |`);
 }
