@@ -23,7 +23,7 @@ export interface Sender {
 
 export type Job =
   | (RepoInfo & { kind: "push"; branch: string; headSha: string; headMessage: string; pusher: string | null; commitLogins: string[]; touchedFiles: string[] })
-  | (RepoInfo & { kind: "pull"; action: "opened" | "reopened" | "synchronize" | "closed" | "ready_for_review"; pull: PullFacts; sender: Sender })
+  | (RepoInfo & { kind: "pull"; action: "opened" | "reopened" | "synchronize" | "closed" | "ready_for_review" | "edited"; pull: PullFacts; sender: Sender })
   | (RepoInfo & { kind: "review"; pullNumber: number; headRef: string; sha: string; state: "approved" | "changes_requested"; sender: Sender })
   | (RepoInfo & { kind: "comment"; pullNumber: number; commands: ParsedCommand[]; sender: Sender })
   | (RepoInfo & { kind: "label"; pullNumber: number; headRef: string; headSha: string; labels: string[]; label: "upgrade:approved" | "upgrade:rejected"; sender: Sender })
@@ -32,7 +32,7 @@ export type Job =
 /* eslint-disable @typescript-eslint/no-explicit-any -- payloads are checked field by field */
 type Payload = any;
 
-const PULL_ACTIONS = new Set(["opened", "reopened", "synchronize", "closed", "ready_for_review"]);
+const PULL_ACTIONS = new Set(["opened", "reopened", "synchronize", "closed", "ready_for_review", "edited"]);
 
 export function routeDelivery(event: string, payload: Payload, botLogin: string | null): Job[] {
   if (typeof payload !== "object" || payload === null) return [];

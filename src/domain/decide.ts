@@ -101,6 +101,9 @@ export function decide(upgrade: UpgradeState, input: UpgradeInput, config: RepoC
 }
 
 function onProposed(b: Builder, input: Input<"proposed">, config: RepoConfig, ctx: DecideContext): Decision {
+  // Two deliveries (a push and the PR it opened, on two replicas) may both adopt the PR, and a
+  // retried delivery may propose again: the proposal is recorded once.
+  if (ctx.proposalRecorded) return NOTHING();
   b.event("upgrade.proposed", input.actor, input.via, { headSha: b.state.headSha, branch: b.state.branchName });
   b.effect({ kind: "sync_label" }, { kind: "sync_check_run" });
   if (rejectIfTooLarge(b, config, ctx)) return b.decision;
@@ -214,6 +217,11 @@ function onApprove(b: Builder, input: Input<"approve">, config: RepoConfig, ctx:
       .event("upgrade.post_approved", actor.login, via, { sha: input.sha })
       .comment(`@${actor.login} approved this urgent upgrade after the fact.`).decision;
   }
+  // A second approval by the same approver is acknowledged, whatever happened since.
+  const already = b.state.approvals.some((a) => a.sha === input.sha && a.login.toLowerCase() === actor.login.toLowerCase());
+  if (already) {
+    return via === "comment" || via === "dashboard" ? b.comment(`@${actor.login} has already approved \`${input.sha.slice(0, 7)}\`; nothing changes.`).decision : b.decision;
+  }
   if (status !== "proposed" && status !== "approved" && status !== "failed") {
     return deny(b, actor, via, "approve", `the upgrade is \`${status}\`, so there is nothing to approve.`, labelEffect);
   }
@@ -221,10 +229,6 @@ function onApprove(b: Builder, input: Input<"approve">, config: RepoConfig, ctx:
     return b
       .event("upgrade.approval_stale", actor.login, via, { sha: input.sha, headSha: b.state.headSha })
       .comment(`@${actor.login}'s approval is of \`${input.sha.slice(0, 7)}\`, not of the head \`${b.state.headSha.slice(0, 7)}\`, so it does not count. Please review the current head.`).decision;
-  }
-  const already = b.state.approvals.some((a) => a.sha === input.sha && a.login.toLowerCase() === actor.login.toLowerCase());
-  if (already) {
-    return via === "comment" || via === "dashboard" ? b.comment(`@${actor.login} has already approved \`${input.sha.slice(0, 7)}\`; nothing changes.`).decision : b.decision;
   }
   const approval = { login: actor.login, sha: input.sha, via, permission: actor.permission, at: ctx.now };
   b.decision.approvalsToAdd.push(approval);

@@ -7,7 +7,7 @@
  */
 import type { RepoConfig } from "../config/repo-config.js";
 import { decide } from "../domain/decide.js";
-import { checkRunView, invalidConfigView } from "../domain/messages.js";
+import { type CheckRunView, checkRunView, invalidConfigView } from "../domain/messages.js";
 import type { DecideContext, Effect, UpgradeInput, UpgradePatch, UpgradeStatus } from "../domain/types.js";
 import { type GitHubPort, type RepoRef, splitRepository } from "../github/port.js";
 import { transitions } from "../metrics.js";
@@ -35,8 +35,30 @@ interface Presentation {
   startStatus: UpgradeStatus;
 }
 
+/**
+ * Passes over one upgrade run one at a time in this process, so their label and check-run
+ * updates cannot interleave. (Across replicas the version condition keeps transitions single,
+ * the check-run claim keeps one check run, and reconciliation repairs a label left behind.)
+ */
+const passes = new Map<number, Promise<unknown>>();
+
+function oneAtATime<T>(upgradeId: number, work: () => Promise<T>): Promise<T> {
+  const previous = passes.get(upgradeId) ?? Promise.resolve();
+  const run = previous.then(work, work);
+  const tail = run.catch(() => undefined);
+  passes.set(upgradeId, tail);
+  void tail.then(() => {
+    if (passes.get(upgradeId) === tail) passes.delete(upgradeId);
+  });
+  return run;
+}
+
 /** Runs `input` (and its follow-ups) against the upgrade `id`. Returns the final record. */
-export async function applyInput(deps: PipelineDeps, upgradeId: number, firstInput: UpgradeInput, options: PassOptions): Promise<UpgradeRecord | null> {
+export function applyInput(deps: PipelineDeps, upgradeId: number, firstInput: UpgradeInput, options: PassOptions): Promise<UpgradeRecord | null> {
+  return oneAtATime(upgradeId, () => pass(deps, upgradeId, firstInput, options));
+}
+
+async function pass(deps: PipelineDeps, upgradeId: number, firstInput: UpgradeInput, options: PassOptions): Promise<UpgradeRecord | null> {
   let record = await deps.store.byId(upgradeId);
   if (!record) return null;
   const repo = splitRepository(record.repository);
@@ -96,6 +118,7 @@ async function decideAndSave(
       now,
       urgentBypassesToday: record.state.urgent ? await deps.store.countUrgentBypasses(record.repository, new Date(now.getTime() - DAY_MS)) : 0,
       hasObjection: config.autoApprove.enabled ? await deps.store.hasObjection(record.id) : false,
+      proposalRecorded: input.kind === "proposed" ? await deps.store.hasProposal(record.id) : undefined,
     };
     const decision = decide(record.state, input, config, ctx);
     const patch = { ...(extraPatch ?? {}), ...decision.patch };
@@ -156,9 +179,15 @@ async function runEffect(
 }
 
 async function merge(port: GitHubPort, repo: RepoRef, record: UpgradeRecord, config: RepoConfig, sha: string): Promise<UpgradeInput> {
-  const previousSha = await port.getBranchHead(repo, record.state.baseBranch);
+  const headBefore = await port.getBranchHead(repo, record.state.baseBranch);
   const outcome = await port.merge(repo, record.state.pullNumber, { sha, method: config.mergeMethod, title: `${record.title} (#${record.state.pullNumber})` });
-  if (outcome.ok) return { kind: "merge_succeeded", mergeCommitSha: outcome.sha, previousSha };
+  if (outcome.ok) {
+    // The head read before merging can be stale: another merge into the same base (on another
+    // replica, or here while the merge waited in Octokit's write throttle) may land in between.
+    // A merge or squash commit's first parent is the base head this merge really went onto.
+    const parent = config.mergeMethod === "rebase" ? null : await port.firstParent(repo, outcome.sha).catch(() => null);
+    return { kind: "merge_succeeded", mergeCommitSha: outcome.sha, previousSha: parent ?? headBefore };
+  }
   return { kind: "merge_failed", message: `${outcome.status}: ${outcome.message}`, headMoved: outcome.headMoved };
 }
 
@@ -205,25 +234,40 @@ async function present(
 }
 
 export async function syncCheckRun(deps: PipelineDeps, port: GitHubPort, repo: RepoRef, record: UpgradeRecord, config: RepoConfig): Promise<void> {
-  const view = checkRunView(record.state, config);
-  await upsertCheckRunFor(deps, port, repo, record, view);
+  await upsertCheckRunFor(deps, port, repo, record, (r) => checkRunView(r.state, config));
 }
 
-/** The check run id is kept as `<id>@<sha>`: a new head gets a new check run. */
-async function upsertCheckRunFor(deps: PipelineDeps, port: GitHubPort, repo: RepoRef, record: UpgradeRecord, view: ReturnType<typeof checkRunView>): Promise<void> {
-  const [id, sha] = record.checkRunId?.split("@") ?? [];
-  const current = sha === record.state.headSha ? (id ?? null) : null;
-  const newId = await port.upsertCheckRun(repo, {
-    id: current,
-    headSha: record.state.headSha,
-    view,
-    detailsUrl: `${deps.publicUrl}/self-modify/queue/${record.id}`,
-  });
-  if (newId !== current) await deps.store.setCheckRunId(record.id, `${newId}@${record.state.headSha}`);
+/**
+ * Creates or updates the `Upgrade Queue` check run of the head. Its id is kept as `<id>@<sha>`
+ * (a new head gets a new check run); creating one is claimed in the database first, and the
+ * creator refreshes it if the upgrade changed meanwhile, so there is one per head.
+ */
+async function upsertCheckRunFor(deps: PipelineDeps, port: GitHubPort, repo: RepoRef, record: UpgradeRecord, viewOf: (r: UpgradeRecord) => CheckRunView): Promise<void> {
+  const sha = record.state.headSha;
+  const detailsUrl = `${deps.publicUrl}/self-modify/queue/${record.id}`;
+  const existing = (r: UpgradeRecord) => (r.checkRunId?.endsWith(`@${sha}`) ? (r.checkRunId.slice(0, r.checkRunId.indexOf("@")) as string) : null);
+  let current = existing(record);
+  if (current === null) {
+    if (await deps.store.claimCheckRunCreation(record.id, sha, deps.now().getTime())) {
+      const id = await port.upsertCheckRun(repo, { id: null, headSha: sha, view: viewOf(record), detailsUrl });
+      await deps.store.setCheckRunId(record.id, `${id}@${sha}`);
+      const fresh = await deps.store.byId(record.id);
+      if (fresh && fresh.version !== record.version && fresh.state.headSha === sha) {
+        await port.upsertCheckRun(repo, { id, headSha: sha, view: viewOf(fresh), detailsUrl });
+      }
+      return;
+    }
+    const fresh = await deps.store.byId(record.id);
+    current = fresh ? existing(fresh) : null;
+    if (fresh) record = fresh;
+  }
+  // Another pass is creating it and will bring it up to date.
+  if (current === null || current.startsWith("pending:")) return;
+  await port.upsertCheckRun(repo, { id: current, headSha: sha, view: viewOf(record), detailsUrl });
 }
 
 export async function reportInvalidConfig(deps: PipelineDeps, port: GitHubPort, repo: RepoRef, record: UpgradeRecord, error: string): Promise<void> {
-  await upsertCheckRunFor(deps, port, repo, record, invalidConfigView(error));
+  await upsertCheckRunFor(deps, port, repo, record, () => invalidConfigView(error));
   // Say it on the PR once per distinct problem, not on every delivery.
   if (await deps.store.recordConfigProblem(record, error)) {
     await port.comment(repo, record.state.pullNumber, `Upgrade Queue takes no action until \`.github/upgrade-queue.yml\` on the default branch is fixed:\n\n${error}`);

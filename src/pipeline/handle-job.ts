@@ -82,6 +82,7 @@ async function handlePush(deps: PipelineDeps, job: JobOf<"push">, deliveryId: st
   const pushers = [job.pusher, ...job.commitLogins];
   const existing = await deps.store.openByBranch(job.repository, job.branch);
   if (existing) {
+    await finishProposal(deps, existing, job.pusher ?? "push", "push", deliveryId);
     if (existing.state.headSha === job.headSha) {
       // Same head (the synchronize event came first): only remember who pushed.
       const facts = factsOfRecord(existing, pushers);
@@ -147,10 +148,25 @@ async function adopt(
     [],
     deliveryId,
   );
-  // A crash between creating the row and recording the proposal is finished by the redelivery.
-  if (created || !(await deps.store.hasEvents(record.id))) {
-    await applyInput(deps, record.id, { kind: "proposed", via, actor }, { deliveryId, labels: pull.labels });
-  }
+  if (created) await applyInput(deps, record.id, { kind: "proposed", via, actor }, { deliveryId, labels: pull.labels });
+  else await finishProposal(deps, record, actor, via, deliveryId, pull.labels);
+}
+
+/**
+ * A crash or a failed attempt between creating the upgrade and recording its proposal leaves an
+ * upgrade without `upgrade.proposed` (no label, no check run): the retry, or any later delivery
+ * about it, finishes the proposal. decide() records it once however many try at once.
+ */
+async function finishProposal(
+  deps: PipelineDeps,
+  record: UpgradeRecord,
+  actor: string,
+  via: "push" | "pull_request",
+  deliveryId: string | null,
+  labels: readonly string[] | null = null,
+): Promise<void> {
+  if (await deps.store.hasProposal(record.id)) return;
+  await applyInput(deps, record.id, { kind: "proposed", via, actor }, { deliveryId, labels });
 }
 
 function factsOfRecord(record: UpgradeRecord, extraNonApprovers: readonly (string | null)[]) {
@@ -207,6 +223,7 @@ async function handlePull(deps: PipelineDeps, job: JobOf<"pull">, deliveryId: st
     await adopt(deps, job, pull, head, stripHowTo(pull.body), sender.login, "pull_request", deliveryId);
     return;
   }
+  await finishProposal(deps, existing, sender.login, "pull_request", deliveryId, pull.labels);
   const options = { deliveryId, labels: pull.labels };
   switch (job.action) {
     case "closed": {
@@ -223,6 +240,12 @@ async function handlePull(deps: PipelineDeps, job: JobOf<"pull">, deliveryId: st
         await applyHeadUpdate(deps, fresh, head, sender.login, "pull_request", deliveryId, pull.title, pull.body);
       }
       return;
+    case "edited": {
+      // A new title or description: mirrored, no transition.
+      const facts = factsOfRecord(existing, []);
+      await applyInput(deps, existing.id, { kind: "head_updated", facts, actor: sender.login, via: "pull_request" }, { ...options, extraPatch: { title: pull.title, description: stripHowTo(pull.body) } });
+      return;
+    }
     case "synchronize":
     case "opened":
     case "ready_for_review":

@@ -140,6 +140,21 @@ export function createUpgradeStore(db: Db, options: { serialiseWrites: boolean }
       await lock(() => db.upgrade.updateMany({ where: { id }, data: { checkRunId } }));
     },
 
+    /**
+     * Claims the creation of the check run for head `sha` (compare-and-set on `checkRunId`), so
+     * two passes on any replicas never create two. A claim whose creator died lapses after a minute.
+     */
+    async claimCheckRunCreation(id: number, sha: string, now: number): Promise<boolean> {
+      const row = await db.upgrade.findUnique({ where: { id }, select: { checkRunId: true } });
+      const value = row?.checkRunId ?? null;
+      if (value?.endsWith(`@${sha}`)) {
+        if (!value.startsWith("pending:")) return false;
+        if (now - Number(value.slice("pending:".length, value.indexOf("@"))) < 60_000) return false;
+      }
+      const claimed = await lock(() => db.upgrade.updateMany({ where: { id, checkRunId: value }, data: { checkRunId: `pending:${now}@${sha}` } }));
+      return claimed.count === 1;
+    },
+
     /** Appends `upgrade.config_invalid` unless the latest one says the same; true when appended. */
     async recordConfigProblem(record: UpgradeRecord, error: string): Promise<boolean> {
       const last = await db.upgradeEvent.findFirst({
@@ -156,8 +171,9 @@ export function createUpgradeStore(db: Db, options: { serialiseWrites: boolean }
       return true;
     },
 
-    async hasEvents(upgradeId: number): Promise<boolean> {
-      return (await db.upgradeEvent.findFirst({ where: { upgradeId }, select: { id: true } })) !== null;
+    /** Whether `upgrade.proposed` is in the history (a crash may fall between creating and proposing). */
+    async hasProposal(upgradeId: number): Promise<boolean> {
+      return (await db.upgradeEvent.findFirst({ where: { upgradeId, type: "upgrade.proposed" }, select: { id: true } })) !== null;
     },
 
     /** Upgrade bypasses granted in a repository since `since` (the urgent budget). */

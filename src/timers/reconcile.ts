@@ -109,6 +109,12 @@ async function reconcilePull(
     await applyInput(deps, existing.id, { kind: "head_updated", facts: head.facts, actor: "reconcile", via: "reconcile" }, { ...options, extraPatch: { diffPreview: head.diffPreview } });
   }
   const fresh = await deps.store.byId(existing.id);
+  // A transition whose label change failed (GitHub down) is put right here.
+  if (fresh && pull.state === "open") {
+    const wanted = `upgrade:${fresh.state.status}`;
+    const stale = pull.labels.filter((l) => l.startsWith("upgrade:") && l !== wanted && l !== "upgrade:approved" && l !== "upgrade:rejected");
+    if (!pull.labels.includes(wanted) || stale.length > 0) await port.setStateLabel(repo, pull.number, fresh.state.status, pull.labels);
+  }
   if (fresh && (fresh.state.status === "proposed" || fresh.state.status === "approved")) {
     const results = evaluateTestGate(fresh.state.headSha, await port.listChecks(repo, fresh.state.headSha), config.requiredChecks);
     await applyInput(deps, fresh.id, { kind: "tests", results, via: "reconcile" }, options);

@@ -85,7 +85,9 @@ describe("npm start against a GitHub-compatible server", () => {
     await hooks.send("pull_request_review", fake.payloads.review(REPO, number, "alice", "approved"));
 
     await eventually(() => fake.getPull(REPO, number).merged === true, "the app to merge", 30_000);
-    await eventually(() => fake.labelsOf(REPO, number).join() === "upgrade:applied", "the applied label");
+    await eventually(() => fake.labelsOf(REPO, number).join() === "upgrade:applied", "the applied label").catch((error) => {
+      throw new Error(`${error.message}; labels ${fake.labelsOf(REPO, number).join()}; app output:\n${app.output()}`);
+    });
 
     const queue = await eventually(async () => {
       const response = await fetch(`${app.url}/self-modify/queue.json?status=applied`, { headers: { authorization: "Bearer wall-screen-token" } });
@@ -97,5 +99,10 @@ describe("npm start against a GitHub-compatible server", () => {
     // The app's GitHub traffic reached this server (the only GitHub it knows), authenticated.
     expect(fake.requests.some((r) => r.method === "PUT" && r.path.endsWith(`/pulls/${number}/merge`))).toBe(true);
     expect(fake.requests.every((r) => typeof r.headers.authorization === "string")).toBe(true);
+    // One `Upgrade Queue` check run on the head, updated in place; one comment per decision.
+    expect(fake.checkRunsFor(REPO, head).filter((r) => r.name === "Upgrade Queue")).toHaveLength(1);
+    expect(fake.requests.filter((r) => r.method === "POST" && r.path.includes("/check-runs")).map((r) => [r.path, (r.body as { name?: string }).name, r.status])).toEqual([[`/api/v3/repos/${REPO}/check-runs`, "Upgrade Queue", 201]]);
+    await eventually(() => fake.commentsOf(REPO, number).some((c) => c.body.includes("Applied: merged")), "the applied comment");
+    await eventually(() => fake.getBranchSha(REPO, "self-modify/greeting") === undefined, "the branch to be deleted");
   });
 });

@@ -31,7 +31,7 @@ export interface AppProcess {
   kill(): Promise<void>;
 }
 
-export async function startAppProcess(env: Record<string, string>, options: { port?: number; timeoutMs?: number } = {}): Promise<AppProcess> {
+export async function startAppProcess(env: Record<string, string>, options: { port?: number; timeoutMs?: number; readyPath?: string } = {}): Promise<AppProcess> {
   const port = options.port ?? (await freePort());
   let output = "";
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
@@ -47,7 +47,7 @@ export async function startAppProcess(env: Record<string, string>, options: { po
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the app exited with ${child.exitCode}:\n${output}`);
     try {
-      const response = await fetch(`${url}/healthz`);
+      const response = await fetch(`${url}${options.readyPath ?? "/healthz"}`);
       if (response.status === 200) break;
     } catch {
       // not listening yet
