@@ -84,6 +84,8 @@ describe("happy path", () => {
     github.get(`${repoPath}/collaborators/alice/permission`).reply(200, { permission: "write", role_name: "write", user: { login: "alice" } });
     github.get(/\/repos\/acme\/agent\/git\/ref\/heads(%2F|\/)main/).reply(200, { ref: "refs/heads/main", object: { sha: BASE_HEAD, type: "commit" } });
     github.put(`${repoPath}/pulls/7/merge`, { sha: HEAD, merge_method: "squash", commit_title: "Fix typo in greeting (#7)" }).reply(200, { sha: MERGE, merged: true, message: "Pull Request successfully merged" });
+    // The merge commit's first parent is the base head the merge really went onto.
+    github.get(`${repoPath}/git/commits/${MERGE}`).reply(200, { sha: MERGE, tree: { sha: sha("t") }, parents: [{ sha: BASE_HEAD }] });
     github.post(`${repoPath}/issues/7/labels`, { labels: ["upgrade:applied"] }).reply(200, []);
     github.delete(/\/repos\/acme\/agent\/issues\/7\/labels\/upgrade(%3A|:)proposed/).reply(200, []);
     github.patch(`${repoPath}/check-runs/55`, (body) => body.status === "completed" && body.conclusion === "success" && body.output.title === "Applied").reply(200, { id: 55 });
