@@ -46,7 +46,15 @@ export function createDeliveryProcessor(deps: PipelineDeps) {
       try {
         const jobs = routeDelivery(delivery.name, delivery.payload, deps.botLogin);
         const relevant = [];
-        for (const job of jobs) if (await isRelevant(deps, job)) relevant.push(job);
+        for (const job of jobs) {
+          // When relevance cannot be told (GitHub down while reading the config), keep the
+          // delivery: processing retries it, and an acknowledged delivery is never lost.
+          const keep = await isRelevant(deps, job).catch((error: unknown) => {
+            deps.log.warn({ err: error, deliveryId: delivery.id }, "could not tell whether a delivery is relevant; keeping it");
+            return true;
+          });
+          if (keep) relevant.push(job);
+        }
         if (relevant.length === 0) return outcome;
         const installationId = relevant[0]?.installationId ?? null;
         const stored = await deps.deliveries.accept({ id: delivery.id, event: delivery.name, installationId, payload: JSON.stringify(delivery.payload) }, deps.now());
