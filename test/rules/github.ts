@@ -77,14 +77,22 @@ export function branchHead(branch: string, sha: string): void {
 }
 
 /** The merge API called with exactly the approved SHA. */
-export function merge(pull: number, body: { sha: string; merge_method?: string; commit_title?: string }, mergeSha: string): void {
+export function merge(pull: number, body: { sha: string; merge_method?: string; commit_title?: string }, mergeSha: string, options: { parent: string }): void {
   nock(API)
     .put(`${repoPath}/pulls/${pull}/merge`, (actual) => {
       expect(actual).toMatchObject({ merge_method: "squash", commit_title: `Teach the agent to cache embeddings (#${pull})`, ...body });
       return true;
     })
     .reply(200, { sha: mergeSha, merged: true, message: "Pull Request successfully merged" });
+  // The merge commit's first parent: the base head the merge really went onto (previousSha).
+  nock(API)
+    .get(`${repoPath}/git/commits/${mergeSha}`)
+    .optionally(MERGE_PARENT_OPTIONAL)
+    .reply(200, { sha: mergeSha, tree: { sha: "f".repeat(40) }, parents: [{ sha: options.parent }] });
 }
+
+/** Read back only by the pipeline version that takes previousSha from the merge commit. */
+const MERGE_PARENT_OPTIONAL = true;
 
 export interface RunSpec {
   name: string;

@@ -84,9 +84,9 @@ describe("approvals are bound to the head SHA", () => {
     expect(JSON.parse(invalidations[0]!.details)).toMatchObject({ previousHeadSha: SEED_HEAD, headSha: NEW_HEAD, from: "approved" });
 
     // An approval of the old head does not count, and the app says so.
-    permission("alice", "write");
-    expectComment(12, "@alice's approval is of `ddddddd`, not of the head `eeeeeee`, so it does not count.");
-    await app.send("pull_request_review", review({ number: 12, branch: BRANCH, head: NEW_HEAD, reviewer: "alice", state: "approved", commitId: SEED_HEAD }));
+    permission("bob", "write");
+    expectComment(12, "@bob's approval is of `ddddddd`, not of the head `eeeeeee`, so it does not count.");
+    await app.send("pull_request_review", review({ number: 12, branch: BRANCH, head: NEW_HEAD, reviewer: "bob", state: "approved", commitId: SEED_HEAD }));
     expectAllMocksUsed();
     expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).status).toBe("proposed");
 

@@ -30,7 +30,7 @@ const MERGE = sha("c");
 /** The merge of the seeded upgrade at SEED_HEAD, recorded as applied. */
 function mergeAndApply(from: string, ...commentParts: string[]) {
   branchHead("main", BASE_HEAD);
-  merge(12, { sha: SEED_HEAD }, MERGE);
+  merge(12, { sha: SEED_HEAD }, MERGE, { parent: BASE_HEAD });
   stateChange(12, from, "applied", (b) => b.status === "completed" && b.conclusion === "success" && b.output.title === "Applied");
   expectComment(12, ...commentParts, "Applied: merged `ddddddd` into `main` as `ccccccc` (previous head `bbbbbbb`).");
   deleteBranch("self-modify/cache");

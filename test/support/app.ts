@@ -9,6 +9,7 @@ import { pino } from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import { parseEnv } from "../../src/config/env.js";
 import { createUpgradeQueue, type UpgradeQueue } from "../../src/index.js";
+import { createPrismaClient } from "../../src/store/prisma-client.js";
 import { createTestDatabase } from "./database.js";
 
 export const WEBHOOK_SECRET = "test-webhook-secret";
@@ -37,12 +38,24 @@ export interface TestApp {
   db: Awaited<ReturnType<typeof createTestDatabase>>["db"];
   /** Sends a signed delivery through Probot's verification and waits until it is processed. */
   send(name: string, payload: object, id?: string): Promise<void>;
+  /** The database's URL: give it to another createTestApp as `databaseUrl` for a second replica. */
+  databaseUrl: string;
   clock: { now: Date };
   close(): Promise<void>;
 }
 
-export async function createTestApp(options: { baseUrl?: string; env?: Record<string, string> } = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
+export interface TestAppOptions {
+  baseUrl?: string;
+  env?: Record<string, string>;
+  /**
+   * Another test app's database URL: this app gets its own connection to that database (a
+   * second replica) instead of a fresh database, and `close()` only disconnects.
+   */
+  databaseUrl?: string;
+}
+
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const database = options.databaseUrl ? sharedDatabase(options.databaseUrl) : await createTestDatabase();
   const clock = { now: new Date("2026-11-20T10:00:00Z") };
   const env = parseEnv({ APP_ID: "1", WEBHOOK_SECRET, DATABASE_URL: database.url, PUBLIC_URL: "https://queue.example.com", ...options.env });
   const queue = createUpgradeQueue({ db: database.db, env, botLogin: BOT_LOGIN, now: () => clock.now, timers: false, mergeRetryDelayMs: 1 });
@@ -59,6 +72,7 @@ export async function createTestApp(options: { baseUrl?: string; env?: Record<st
     probot,
     queue,
     db: database.db,
+    databaseUrl: database.url,
     clock,
     async send(name, payload, id = randomUUID()) {
       const body = JSON.stringify(payload);
@@ -69,4 +83,9 @@ export async function createTestApp(options: { baseUrl?: string; env?: Record<st
       await database.cleanup();
     },
   };
+}
+
+function sharedDatabase(url: string): { url: string; db: ReturnType<typeof createPrismaClient>; cleanup(): Promise<void> } {
+  const db = createPrismaClient(url);
+  return { url, db, cleanup: () => db.$disconnect() };
 }
