@@ -66,7 +66,7 @@ export function routeDelivery(event: string, payload: Payload, botLogin: string 
 function repoInfo(payload: Payload): RepoInfo | null {
   const repository = payload.repository;
   const installationId = payload.installation?.id;
-  if (typeof repository?.full_name !== "string" || typeof installationId !== "number") return null;
+  if (!isRepositoryName(repository?.full_name) || !isId(installationId)) return null;
   return {
     repository: repository.full_name,
     installationId,
@@ -81,13 +81,23 @@ function senderOf(payload: Payload): Sender | null {
   return { login, isBot: payload.sender.type === "Bot" || login.endsWith("[bot]") };
 }
 
+/** `owner/name` as GitHub allows them: anything else (a NUL byte, a path) never reaches a query. */
+function isRepositoryName(value: unknown): value is string {
+  return typeof value === "string" && value.length <= 200 && /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(value);
+}
+
+/** A positive integer that fits the database's Int columns (pull numbers, installation ids). */
+function isId(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value > 0 && value <= 2_147_483_647;
+}
+
 function isSha(value: unknown): value is string {
   return typeof value === "string" && /^[0-9a-f]{40}$/i.test(value);
 }
 
 function routePush(repo: RepoInfo, payload: Payload): Job[] {
   const ref = payload.ref;
-  if (typeof ref !== "string" || !ref.startsWith("refs/heads/") || payload.deleted === true || !isSha(payload.after)) return [];
+  if (typeof ref !== "string" || !ref.startsWith("refs/heads/") || ref.includes("\u0000") || payload.deleted === true || !isSha(payload.after)) return [];
   const commits: Payload[] = Array.isArray(payload.commits) ? payload.commits : [];
   const logins = new Set<string>();
   const touched = new Set<string>();
@@ -119,7 +129,7 @@ function routePull(repo: RepoInfo, payload: Payload, sender: Sender | null): Job
   const pull = payload.pull_request;
   const action = payload.action;
   if (payload.action === "labeled") return routeLabel(repo, payload, sender);
-  if (!sender || !PULL_ACTIONS.has(action) || typeof pull?.number !== "number") return [];
+  if (!sender || !PULL_ACTIONS.has(action) || !isId(pull?.number)) return [];
   // A revert PR that merges may roll an upgrade back, whatever its branch; every other
   // pull request must come from a branch of this repository.
   if (isFork(pull) && !(action === "closed" && pull.merged)) return [];
@@ -130,15 +140,15 @@ function routePull(repo: RepoInfo, payload: Payload, sender: Sender | null): Job
 function routeLabel(repo: RepoInfo, payload: Payload, sender: Sender | null): Job[] {
   const name = payload.label?.name;
   const pull = payload.pull_request;
-  if (!sender || (name !== "upgrade:approved" && name !== "upgrade:rejected") || isFork(pull) || !isSha(pull?.head?.sha)) return [];
+  if (!sender || (name !== "upgrade:approved" && name !== "upgrade:rejected") || isFork(pull) || !isId(pull?.number) || !isSha(pull?.head?.sha)) return [];
   const labels = Array.isArray(pull.labels) ? pull.labels.map((l: Payload) => l?.name).filter((l: unknown) => typeof l === "string") : [];
-  return [{ ...repo, kind: "label", pullNumber: pull.number, headRef: pull.head.ref, headSha: pull.head.sha, labels, label: name, sender }];
+  return [{ ...repo, kind: "label", pullNumber: pull.number, headRef: typeof pull.head.ref === "string" ? pull.head.ref : "", headSha: pull.head.sha, labels, label: name, sender }];
 }
 
 function routeReview(repo: RepoInfo, payload: Payload, sender: Sender | null): Job[] {
   const review = payload.review;
   const pull = payload.pull_request;
-  if (payload.action !== "submitted" || !sender || isFork(pull)) return [];
+  if (payload.action !== "submitted" || !sender || isFork(pull) || !isId(pull?.number)) return [];
   const state = String(review?.state ?? "").toLowerCase();
   if (state !== "approved" && state !== "changes_requested") return [];
   if (!isSha(review.commit_id)) return [];
@@ -147,7 +157,7 @@ function routeReview(repo: RepoInfo, payload: Payload, sender: Sender | null): J
 
 function routeComment(repo: RepoInfo, payload: Payload, sender: Sender | null): Job[] {
   // Edited and deleted comments never trigger anything; only comments on pull requests count.
-  if (payload.action !== "created" || !sender || !payload.issue?.pull_request || typeof payload.issue.number !== "number") return [];
+  if (payload.action !== "created" || !sender || !payload.issue?.pull_request || !isId(payload.issue.number)) return [];
   const body = payload.comment?.body;
   if (typeof body !== "string" || !body.includes("/")) return [];
   const commands = parseCommands(body);

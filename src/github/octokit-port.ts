@@ -31,26 +31,40 @@ async function ignoreStatus(work: Promise<unknown>, ...statuses: number[]): Prom
   }
 }
 
+/** Text, or the fallback when a field is missing or not a string (webhook payloads are untrusted). */
+function text(value: unknown, fallback = ""): string {
+  return typeof value === "string" ? value : fallback;
+}
+
+function textOrNull(value: unknown): string | null {
+  return typeof value === "string" ? value : null;
+}
+
+function count(value: unknown): number {
+  return typeof value === "number" && Number.isFinite(value) ? value : 0;
+}
+
+/** A pull request from a webhook payload or a REST answer; a field of the wrong type reads as absent. */
 export function toPullFacts(pull: Json): PullFacts {
   return {
     number: pull.number,
-    nodeId: pull.node_id ?? "",
-    title: pull.title ?? "",
-    body: pull.body ?? "",
+    nodeId: text(pull.node_id),
+    title: text(pull.title),
+    body: text(pull.body),
     state: pull.state === "closed" ? "closed" : "open",
-    merged: Boolean(pull.merged || pull.merged_at),
-    mergedBy: pull.merged_by?.login ?? null,
-    mergeCommitSha: pull.merge_commit_sha ?? null,
-    headSha: pull.head?.sha ?? "",
-    headRef: pull.head?.ref ?? "",
-    headRepoFullName: pull.head?.repo?.full_name ?? null,
-    baseRef: pull.base?.ref ?? "",
-    author: pull.user?.login ?? null,
-    additions: pull.additions ?? 0,
-    deletions: pull.deletions ?? 0,
-    htmlUrl: pull.html_url ?? "",
-    labels: Array.isArray(pull.labels) ? pull.labels.map((l: Json) => (typeof l === "string" ? l : l.name)) : [],
-    updatedAt: pull.updated_at ?? "",
+    merged: pull.merged === true || typeof pull.merged_at === "string",
+    mergedBy: textOrNull(pull.merged_by?.login),
+    mergeCommitSha: textOrNull(pull.merge_commit_sha),
+    headSha: text(pull.head?.sha),
+    headRef: text(pull.head?.ref),
+    headRepoFullName: textOrNull(pull.head?.repo?.full_name),
+    baseRef: text(pull.base?.ref),
+    author: textOrNull(pull.user?.login),
+    additions: count(pull.additions),
+    deletions: count(pull.deletions),
+    htmlUrl: text(pull.html_url),
+    labels: Array.isArray(pull.labels) ? pull.labels.map((l: Json) => (typeof l === "string" ? l : l?.name)).filter((l: unknown): l is string => typeof l === "string") : [],
+    updatedAt: text(pull.updated_at),
   };
 }
 
