@@ -142,6 +142,8 @@ export interface DecideContext {
   urgentBypassesToday: number;
   /** Any rejection or changes-requested review was ever given (blocks auto-approval). */
   hasObjection: boolean;
+  /** `upgrade.proposed` is already in the history (read only for a `proposed` input). */
+  proposalRecorded?: boolean;
 }
 
 /** Side effects on GitHub, executed by the pipeline through the GitHub port. */

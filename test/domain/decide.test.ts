@@ -101,6 +101,14 @@ describe("decide: proposal, closing, reopening", () => {
       events: [["upgrade.proposed", "carol", "pull_request"]],
       effects: SYNC,
     },
+    "proposed again (a racing adoption or a retried delivery): nothing, the proposal is recorded once": {
+      state: upgradeState(),
+      input: { kind: "proposed", via: "pull_request", actor: "carol" },
+      ctx: { proposalRecorded: true },
+      status: "proposed",
+      events: [],
+      effects: [],
+    },
     "proposed → rejected: additions+deletions over maxDiffLines": {
       state: upgradeState({ additions: 80, deletions: 30 }),
       input: { kind: "proposed", via: "push", actor: "agent-bot[bot]" },

@@ -34,6 +34,7 @@ function mockOneMerge(permissionLookups: number) {
   nock(API).get(`${repoPath}/collaborators/alice/permission`).times(permissionLookups).reply(200, { permission: "write", role_name: "write", user: { login: "alice" } });
   nock(API).get(/\/repos\/acme\/agent\/git\/ref\/heads(%2F|\/)main/).reply(200, { ref: "refs/heads/main", object: { sha: BASE_HEAD, type: "commit" } });
   nock(API).put(`${repoPath}/pulls/12/merge`, { sha: SEED_HEAD, merge_method: "squash", commit_title: "Teach the agent to cache embeddings (#12)" }).reply(200, { sha: MERGE, merged: true });
+  nock(API).get(`${repoPath}/git/commits/${MERGE}`).reply(200, { sha: MERGE, tree: { sha: sha("t") }, parents: [{ sha: BASE_HEAD }] });
   nock(API).post(`${repoPath}/issues/12/labels`, { labels: ["upgrade:applied"] }).reply(200, []);
   nock(API).delete(`${repoPath}/issues/12/labels/upgrade%3Aproposed`).reply(200, []);
   nock(API).patch(`${repoPath}/check-runs/77`, (b) => b.conclusion === "success" && b.output.title === "Applied").reply(200, { id: 77 });

@@ -51,6 +51,8 @@ function expectPresented(from: string, to: string, checkRun: (b: Record<string, 
 }
 
 function expectApplied() {
+  // previousSha is read from the merge commit's first parent, not from a head read before merging.
+  nock(API).get(`${repoPath}/git/commits/${MERGE}`).reply(200, { sha: MERGE, tree: { sha: sha("t") }, parents: [{ sha: BASE_HEAD }] });
   expectPresented("proposed", "applied", (b) => b.conclusion === "success" && b.output.title === "Applied", "Approved by @alice", "Applied: merged");
   nock(API).delete(/\/repos\/acme\/agent\/git\/refs\/heads(%2F|\/)self-modify(%2F|\/)cache/).reply(204);
 }
