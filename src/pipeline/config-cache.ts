@@ -9,7 +9,8 @@ import { type ConfigResult, parseRepoConfig } from "../config/repo-config.js";
 import type { GitHubPort, RepoRef } from "../github/port.js";
 
 export interface ConfigCache {
-  get(repository: string, port: GitHubPort, repo: RepoRef): Promise<ConfigResult>;
+  /** `port` may be a factory: building an installation client is skipped on a cache hit. */
+  get(repository: string, port: GitHubPort | (() => Promise<GitHubPort>), repo: RepoRef): Promise<ConfigResult>;
   invalidate(repository: string): void;
 }
 
@@ -23,8 +24,8 @@ export function createConfigCache(options: { ttlMs: number; now: () => number; m
       if (hit && options.now() - hit.at < options.ttlMs) return hit.result;
       const pending = inflight.get(repository);
       if (pending) return pending;
-      const load = port
-        .readConfig(repo)
+      const load = (typeof port === "function" ? port() : Promise.resolve(port))
+        .then((client) => client.readConfig(repo))
         .then((text) => {
           const result = parseRepoConfig(text);
           if (entries.size >= max) entries.delete(entries.keys().next().value as string);

@@ -20,10 +20,15 @@ import { reportInvalidConfigOnSha } from "./invalid-config.js";
 const DEFAULT_PREFIX = "self-modify/";
 
 async function configFor(deps: PipelineDeps, job: Job): Promise<{ port: GitHubPort; repo: RepoRef; config: RepoConfig | null; error: string | null }> {
+  const { repo, config, error } = await cachedConfigFor(deps, job);
+  return { port: await deps.github(job.installationId), repo, config, error };
+}
+
+/** The config alone: on a cache hit no installation client is built (irrelevant deliveries stay cheap). */
+async function cachedConfigFor(deps: PipelineDeps, job: Job): Promise<{ repo: RepoRef; config: RepoConfig | null; error: string | null }> {
   const repo = splitRepository(job.repository);
-  const port = await deps.github(job.installationId);
-  const result = await deps.configs.get(job.repository, port, repo);
-  return result.ok ? { port, repo, config: result.config, error: null } : { port, repo, config: null, error: result.error };
+  const result = await deps.configs.get(job.repository, () => deps.github(job.installationId), repo);
+  return result.ok ? { repo, config: result.config, error: null } : { repo, config: null, error: result.error };
 }
 
 function prefixOf(config: RepoConfig | null): string {
@@ -38,13 +43,13 @@ export async function isRelevant(deps: PipelineDeps, job: Job): Promise<boolean>
         if (job.touchedFiles.includes(CONFIG_PATH)) deps.configs.invalidate(job.repository);
         return false;
       }
-      const { config } = await configFor(deps, job);
+      const { config } = await cachedConfigFor(deps, job);
       return job.branch.startsWith(prefixOf(config));
     }
     case "pull": {
       if (job.action === "closed" && job.pull.merged && (await deps.store.byRevertPull(job.repository, job.pull.number))) return true;
       if (job.pull.headRepoFullName !== job.repository) return false;
-      const { config } = await configFor(deps, job);
+      const { config } = await cachedConfigFor(deps, job);
       return job.pull.headRef.startsWith(prefixOf(config));
     }
     case "review":
