@@ -5,6 +5,7 @@
  */
 import { routeDelivery } from "../adapter/route-delivery.js";
 import { webhookDuration } from "../metrics.js";
+import { CLAIM_RENEW_MS, MAX_PROCESSING_MS } from "../store/delivery-store.js";
 import type { PipelineDeps } from "./deps.js";
 import { handleJob, isRelevant } from "./handle-job.js";
 
@@ -22,6 +23,7 @@ export function createDeliveryProcessor(deps: PipelineDeps) {
   async function process(id: string): Promise<void> {
     const delivery = await deps.deliveries.claim(id, deps.now());
     if (!delivery) return; // processed already, or another replica holds it
+    const heartbeat = keepClaimed(id);
     let error: string | null = null;
     try {
       const jobs = routeDelivery(delivery.event, JSON.parse(delivery.payload), deps.botLogin);
@@ -29,8 +31,21 @@ export function createDeliveryProcessor(deps: PipelineDeps) {
     } catch (caught) {
       error = caught instanceof Error ? caught.message : String(caught);
       deps.log.error({ err: caught, deliveryId: id, event: delivery.event }, "processing a delivery failed; it will be retried");
+    } finally {
+      clearInterval(heartbeat);
     }
     await deps.deliveries.finish(id, deps.now(), error);
+  }
+
+  /** Renews the claim while this process works on the delivery (see delivery-store.ts). */
+  function keepClaimed(id: string): NodeJS.Timeout {
+    const started = Date.now();
+    const heartbeat = setInterval(() => {
+      if (Date.now() - started > MAX_PROCESSING_MS) return clearInterval(heartbeat);
+      deps.deliveries.renew(id, deps.now()).catch((error: unknown) => deps.log.warn({ err: error, deliveryId: id }, "renewing a delivery claim failed"));
+    }, CLAIM_RENEW_MS);
+    heartbeat.unref();
+    return heartbeat;
   }
 
   function track(work: Promise<void>): void {

@@ -2,6 +2,11 @@
  * The webhook inbox. A relevant delivery is written here before it is acknowledged, and
  * processed from here: a delivery GitHub sends twice is stored once, and one acknowledged just
  * before a crash is still processed after the restart (its claim lapses).
+ *
+ * A claim is a short lease that the claiming process renews while it works (`renew`, every
+ * CLAIM_RENEW_MS): a process that dies stops renewing, so its deliveries are free again within
+ * CLAIM_MS, while a slow delivery in a live process is never taken over. Renewal stops after
+ * MAX_PROCESSING_MS, so a process stuck on one delivery does not hold it forever.
  */
 import type { Db } from "./prisma-client.js";
 import { createWriteLock } from "./write-lock.js";
@@ -16,7 +21,9 @@ export interface StoredDelivery {
 
 export type DeliveryStore = ReturnType<typeof createDeliveryStore>;
 
-const CLAIM_MS = 60_000;
+export const CLAIM_MS = 15_000;
+export const CLAIM_RENEW_MS = 5_000;
+export const MAX_PROCESSING_MS = 10 * 60_000;
 export const MAX_ATTEMPTS = 5;
 
 export function createDeliveryStore(db: Db, options: { serialiseWrites: boolean }) {
@@ -44,6 +51,11 @@ export function createDeliveryStore(db: Db, options: { serialiseWrites: boolean 
       );
       if (claimed.count === 0) return null;
       return db.delivery.findUnique({ where: { id }, select: { id: true, event: true, installationId: true, payload: true, attempts: true } });
+    },
+
+    /** Extends this process's claim while it is still working on the delivery. */
+    async renew(id: string, now: Date): Promise<void> {
+      await lock(() => db.delivery.updateMany({ where: { id, processedAt: null }, data: { claimedUntil: new Date(now.getTime() + CLAIM_MS) } }));
     },
 
     /** Deliveries not yet processed whose claim has lapsed (crashed or failed attempts). */

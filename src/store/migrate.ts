@@ -247,6 +247,12 @@ async function connectToPostgresShadowDb(url: string): Promise<SqlDriverAdapter>
 function runScriptsAsScripts(adapter: SqlDriverAdapter): void {
   const executeRaw = adapter.executeRaw.bind(adapter);
   adapter.executeRaw = async (query) => {
+    // The engine first asks for `locking_mode=EXCLUSIVE`. On a WAL database that any other
+    // connection has open (a second replica on the same file, a process restarting while the
+    // old one still closes, a reader) its first read then fails with SQLITE_BUSY (reported as
+    // "unknown variant `SocketTimeout`") and the app cannot start. Normal locking is enough:
+    // each migration runs in its own transaction and writers wait for each other (busy_timeout).
+    if (/^\s*PRAGMA\s+(main\.)?locking_mode\s*=\s*EXCLUSIVE\s*;?\s*$/i.test(query.sql)) return 0;
     try {
       return await executeRaw(query);
     } catch (error) {
