@@ -76,23 +76,27 @@ export function branchHead(branch: string, sha: string): void {
   nock(API).get(new RegExp(`/repos/acme/agent/git/ref/heads(%2F|/)${branch}$`)).reply(200, { ref: `refs/heads/${branch}`, object: { sha, type: "commit" } });
 }
 
-/** The merge API called with exactly the approved SHA. */
+/**
+ * The merge API called with exactly the approved SHA. How the app learns `previousSha` (the base
+ * head before the merge: read before merging, or the merge commit's first parent) is its own
+ * business, so both reads are offered and the tests assert the recorded `previousSha` instead.
+ */
 export function merge(pull: number, body: { sha: string; merge_method?: string; commit_title?: string }, mergeSha: string, options: { parent: string }): void {
+  nock(API)
+    .get(/\/repos\/acme\/agent\/git\/ref\/heads(%2F|\/)main$/)
+    .optionally()
+    .reply(200, { ref: "refs/heads/main", object: { sha: options.parent, type: "commit" } });
   nock(API)
     .put(`${repoPath}/pulls/${pull}/merge`, (actual) => {
       expect(actual).toMatchObject({ merge_method: "squash", commit_title: `Teach the agent to cache embeddings (#${pull})`, ...body });
       return true;
     })
     .reply(200, { sha: mergeSha, merged: true, message: "Pull Request successfully merged" });
-  // The merge commit's first parent: the base head the merge really went onto (previousSha).
   nock(API)
     .get(`${repoPath}/git/commits/${mergeSha}`)
-    .optionally(MERGE_PARENT_OPTIONAL)
+    .optionally()
     .reply(200, { sha: mergeSha, tree: { sha: "f".repeat(40) }, parents: [{ sha: options.parent }] });
 }
-
-/** Read back only by the pipeline version that takes previousSha from the merge commit. */
-const MERGE_PARENT_OPTIONAL = true;
 
 export interface RunSpec {
   name: string;

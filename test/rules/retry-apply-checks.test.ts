@@ -11,7 +11,7 @@ import { type TestApp, createTestApp } from "../support/app.js";
 import { expectAllMocksUsed, useNock } from "../support/nock.js";
 import { FULL, INSTALLATION, checkRun, comment, examples, sha } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
-import { branchHead, checks, config, deleteBranch, expectComment, merge, permission, stateChange, token, updateCheckRun } from "./github.js";
+import { checks, config, deleteBranch, expectComment, merge, permission, stateChange, token, updateCheckRun } from "./github.js";
 
 useNock();
 
@@ -29,7 +29,6 @@ const MERGE = sha("c");
 
 /** The merge of the seeded upgrade at SEED_HEAD, recorded as applied. */
 function mergeAndApply(from: string, ...commentParts: string[]) {
-  branchHead("main", BASE_HEAD);
   merge(12, { sha: SEED_HEAD }, MERGE, { parent: BASE_HEAD });
   stateChange(12, from, "applied", (b) => b.status === "completed" && b.conclusion === "success" && b.output.title === "Applied");
   expectComment(12, ...commentParts, "Applied: merged `ddddddd` into `main` as `ccccccc` (previous head `bbbbbbb`).");

@@ -11,7 +11,7 @@ import { type TestApp, createTestApp } from "../support/app.js";
 import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { FULL, review, sha } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
-import { branchHead, closePull, config, deleteBranch, expectComment, merge, permission, repoPath, stateChange, token } from "./github.js";
+import { closePull, config, deleteBranch, expectComment, merge, permission, repoPath, stateChange, token } from "./github.js";
 
 useNock();
 
@@ -37,7 +37,6 @@ function expiryRequests(pull: number, branch: string, hours: string, checkRunId 
 }
 
 function autoApproveAndMergeRequests(pull: number, branch: string, checkRunId = 77) {
-  branchHead("main", BASE_HEAD);
   merge(pull, { sha: SEED_HEAD }, MERGE, { parent: BASE_HEAD });
   stateChange(pull, "proposed", "applied", (b) => b.conclusion === "success", checkRunId);
   expectComment(pull, "Auto-approved: low-risk (10 changed lines, not guarded), tests passed", "Applied: merged `ddddddd`");
@@ -108,7 +107,6 @@ describe("auto-approve", () => {
 
     app.clock.now = at("11:31");
     config(config2h);
-    branchHead("main", MERGE);
     merge(17, { sha: SEED_HEAD }, sha("9"), { parent: MERGE });
     stateChange(17, "proposed", "applied", () => true);
     expectComment(17, "Auto-approved");

@@ -12,7 +12,6 @@ import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { FULL, checkRun, comment, labeled, push, review, sha } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
 import {
-  branchHead,
   checks,
   compare,
   config,
@@ -77,7 +76,6 @@ describe("the bypass", () => {
 
     // Green: bypassed and merged, with nobody's approval.
     checks(HEAD, [{ name: "test", conclusion: "success" }]);
-    branchHead("main", BASE_HEAD);
     merge(12, { sha: HEAD }, MERGE, { parent: BASE_HEAD });
     stateChange(12, "proposed", "applied", (b) => b.conclusion === "success" && b.output.title === "Applied without approval (urgent)");
     const bodies = expectComment(
@@ -114,7 +112,6 @@ describe("the bypass", () => {
     updateCheckRun(() => true, 77);
     updateCheckRun(() => true, 78);
     // #14 is exactly at urgent.maxDiffLines (200): bypassed (and merged).
-    branchHead("main", BASE_HEAD);
     merge(14, { sha: SEED_HEAD }, MERGE, { parent: BASE_HEAD });
     stateChange(14, "proposed", "applied", () => true, 79);
     expectComment(14, "**Urgent:**");
@@ -153,7 +150,7 @@ describe("the daily budget", () => {
     config("urgent:\n  enabled: true\n  maxPerDay: 2\n");
 
     checks(sha("1"), [{ name: "test", conclusion: "success" }]);
-    branchHead("main", BASE_HEAD);
+    nock(API).get(/\/git\/ref\/heads(%2F|\/)main$/).optionally().reply(200, { object: { sha: BASE_HEAD } });
     nock(API)
       .put(`${repoPath}/pulls/12/merge`, { sha: sha("1"), merge_method: "squash", commit_title: "Teach the agent to cache embeddings (#12)" })
       .reply(200, { sha: MERGE, merged: true });
@@ -207,5 +204,66 @@ describe("approval after the fact", () => {
     expect(upgrade).toMatchObject({ status: "applied", bypassed: false });
     expect(JSON.parse(upgrade.approvedBy)).toEqual(["alice"]);
     expect((await eventsOf(app.db, id)).at(-1)).toMatchObject({ type: "upgrade.post_approved", actor: "alice", via: channel });
+  });
+});
+
+describe("the budget when several go green at once", () => {
+  it("never grants more than maxPerDay bypasses", async () => {
+    const heads = ["1", "2", "3", "4"].map((c) => sha(c));
+    const ids: number[] = [];
+    for (const [i, head] of heads.entries()) {
+      ids.push(await seedUrgent({ pullNumber: 12 + i, headSha: head, branchName: `self-modify/fix-${i}`, checkRunId: `${77 + i}@${head}` }));
+    }
+    config("urgent:\n  enabled: true\n  maxPerDay: 2\n");
+    for (const head of heads) checks(head, [{ name: "test", conclusion: "success" }]);
+    // Whichever two win the budget are merged; every other request may repeat.
+    const merged: number[] = [];
+    const comments: Array<{ pull: number; body: string }> = [];
+    nock(API).get(/\/git\/ref\/heads(%2F|\/)main$/).optionally().reply(200, { object: { sha: BASE_HEAD } }).persist();
+    nock(API)
+      .put(/\/repos\/acme\/agent\/pulls\/\d+\/merge$/)
+      .reply((uri) => {
+        const pull = Number(/pulls\/(\d+)\//.exec(uri)?.[1]);
+        merged.push(pull);
+        return [200, { sha: sha(String(pull - 12 + 6)), merged: true }];
+      })
+      .persist();
+    nock(API).get(/\/git\/commits\/[0-9a-f]{40}$/).optionally().reply(200, { parents: [{ sha: BASE_HEAD }] }).persist();
+    nock(API).post(/\/issues\/\d+\/labels$/).reply(200, []).persist();
+    nock(API).delete(/\/issues\/\d+\/labels\/.+$/).reply(200, []).persist();
+    nock(API).patch(/\/check-runs\/\d+$/).reply(200, {}).persist();
+    nock(API).delete(/\/git\/refs\/heads(%2F|\/)self-modify.+$/).reply(204).persist();
+    nock(API)
+      .post(/\/issues\/\d+\/comments$/, (body) => typeof body.body === "string")
+      .reply((uri, body) => {
+        comments.push({ pull: Number(/issues\/(\d+)\//.exec(uri)?.[1]), body: (body as { body: string }).body });
+        return [201, { id: 1 }];
+      })
+      .persist();
+
+    // The worst case: all four read the day's count before any of them records its bypass.
+    const store = app.queue.deps.store;
+    const count = store.countUrgentBypasses.bind(store);
+    let arrived = 0;
+    let release: () => void = () => undefined;
+    const allArrived = new Promise<void>((resolve) => (release = resolve));
+    (store as { countUrgentBypasses: (...args: Parameters<typeof count>) => Promise<number> }).countUrgentBypasses = async (...args) => {
+      const n = await count(...args);
+      if (++arrived === heads.length) release();
+      await Promise.race([allArrived, new Promise((resolve) => setTimeout(resolve, 2000))]);
+      return n;
+    };
+
+    await Promise.all(heads.map((head) => app.send("check_run", checkRun({ head, name: "test", conclusion: "success" }))));
+    expect(arrived).toBeGreaterThanOrEqual(heads.length);
+
+    const bypasses = await app.db.upgradeEvent.count({ where: { type: "upgrade.urgent_bypass" } });
+    const waiting = await app.db.upgradeEvent.count({ where: { type: "upgrade.urgent_budget_exhausted" } });
+    expect({ bypasses, waiting, merges: merged.length }).toEqual({ bypasses: 2, waiting: 2, merges: 2 });
+    const statuses = await app.db.upgrade.findMany({ where: { id: { in: ids } }, select: { status: true, bypassed: true } });
+    expect(statuses.filter((u) => u.status === "applied" && u.bypassed)).toHaveLength(2);
+    expect(statuses.filter((u) => u.status === "proposed" && !u.bypassed)).toHaveLength(2);
+    expect(comments.filter((c) => c.body.includes("It waits for approval like any other upgrade"))).toHaveLength(2);
+    expectAllMocksUsed();
   });
 });
