@@ -5,13 +5,16 @@
 import type { ApplicationFunction, Probot, ProbotOctokit } from "probot";
 import type { AppEnv } from "./config/env.js";
 import { createOctokitPort } from "./github/octokit-port.js";
+import { withRateLimitPause } from "./github/rate-limit-pause.js";
 import { githubRequests, githubRateLimitRemaining } from "./metrics.js";
 import { createHttpHandler } from "./http/create-http-handler.js";
+import { refuseUnsignedWebhooks } from "./http/refuse-unsigned-webhooks.js";
 import { createConfigCache } from "./pipeline/config-cache.js";
 import { createDashboardActions } from "./pipeline/dashboard-actions.js";
 import { createDeliveryProcessor, type DeliveryProcessor } from "./pipeline/delivery-processor.js";
 import type { PipelineDeps } from "./pipeline/deps.js";
 import { createDeliveryStore } from "./store/delivery-store.js";
+import { createInstallationStore } from "./store/installation-store.js";
 import { parseDatabaseUrl } from "./store/database-url.js";
 import type { Db } from "./store/prisma-client.js";
 import { createUpgradeStore } from "./store/upgrade-store.js";
@@ -43,14 +46,20 @@ export function createUpgradeQueue(options: UpgradeQueueOptions): UpgradeQueue {
   let timers: Timers | null = null;
 
   const appFn: ApplicationFunction = async (app, { addHandler }) => {
+    if (options.env.webhookSecret) refuseUnsignedWebhooks(app.webhooks, options.env.webhookSecret);
     const now = options.now ?? (() => new Date());
     const serialiseWrites = parseDatabaseUrl(options.env.databaseUrl).provider === "sqlite";
     const appId = options.env.appId ? Number(options.env.appId) : null;
     const botLogin = options.botLogin !== undefined ? options.botLogin : await lookUpBotLogin(app);
+    const installations = createInstallationStore(options.db, { serialiseWrites });
     deps = {
       store: createUpgradeStore(options.db, { serialiseWrites }),
       deliveries: createDeliveryStore(options.db, { serialiseWrites }),
-      github: async (installationId) => createOctokitPort(instrument(await app.auth(installationId), installationId), { appId, mergeRetryDelayMs: options.mergeRetryDelayMs }),
+      github: async (installationId) =>
+        createOctokitPort(withRateLimitPause(instrument(await app.auth(installationId), installationId), installationId, { store: installations, log: app.log }), {
+          appId,
+          mergeRetryDelayMs: options.mergeRetryDelayMs,
+        }),
       configs: createConfigCache({ ttlMs: options.configTtlMs ?? 5 * 60_000, now: () => now().getTime() }),
       now,
       publicUrl: options.env.publicUrl,
