@@ -25,6 +25,7 @@ export async function sweep(deps: PipelineDeps, processor: DeliveryProcessor): P
   let ticked = 0;
   for (const upgrade of await deps.store.dueForTimers(SWEEP_BATCH)) {
     try {
+      if (await alreadyReportedInvalidConfig(deps, upgrade)) continue;
       await applyInput(deps, upgrade.id, { kind: "tick", via: "timer" }, { deliveryId: null });
       ticked++;
     } catch (error) {
@@ -34,6 +35,29 @@ export async function sweep(deps: PipelineDeps, processor: DeliveryProcessor): P
   await recoverMergeClaims(deps);
   const pruned = await prune(deps);
   return { resumed, ticked, pruned };
+}
+
+/** Per pipeline: the invalid-config error each upgrade's tick has already reported, by upgrade id. */
+const reportedConfigProblems = new WeakMap<PipelineDeps, Map<number, string>>();
+
+/**
+ * An invalid config stops the timers of its repository (CONTRACT §4: no action until it is
+ * fixed). A tick reports the problem once (check run, and a PR comment per distinct problem);
+ * without this, every sweep would rewrite the same check run of every proposed upgrade there,
+ * spending the installation's rate limit once a minute per upgrade.
+ */
+async function alreadyReportedInvalidConfig(deps: PipelineDeps, upgrade: { id: number; installationId: number; repository: string }): Promise<boolean> {
+  const port = await deps.github(upgrade.installationId);
+  const result = await deps.configs.get(upgrade.repository, port, splitRepository(upgrade.repository));
+  let reported = reportedConfigProblems.get(deps);
+  if (!reported) reportedConfigProblems.set(deps, (reported = new Map()));
+  if (result.ok) {
+    reported.delete(upgrade.id);
+    return false;
+  }
+  if (reported.get(upgrade.id) === result.error) return true;
+  reported.set(upgrade.id, result.error); // the tick below reports it
+  return false;
 }
 
 /** A merge claimed this long ago and still unrecorded belongs to a replica that died. */

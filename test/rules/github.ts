@@ -10,8 +10,12 @@ import { FULL } from "../support/payloads.js";
 export const repoPath = `/repos/${FULL}`;
 export const CONFIG_PATH = /\/repos\/acme\/agent\/contents\/\.github(%2F|\/)upgrade-queue\.yml/;
 
-export function token(): void {
-  nock(API).post("/app/installations/1/access_tokens").reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z" });
+/** An installation token; optional where a second app instance may find it already cached. */
+export function token(options: { optional?: boolean } = {}): void {
+  nock(API)
+    .post("/app/installations/1/access_tokens")
+    .optionally(options.optional ?? false)
+    .reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z" });
 }
 
 /** The repository's `.github/upgrade-queue.yml` (null: there is none). */

@@ -11,7 +11,7 @@ import { type TestApp, createTestApp } from "../support/app.js";
 import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { FULL, review, sha } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
-import { closePull, config, deleteBranch, expectComment, merge, permission, repoPath, stateChange, token } from "./github.js";
+import { closePull, config, deleteBranch, expectComment, merge, permission, repoPath, stateChange, token, updateCheckRun } from "./github.js";
 
 useNock();
 
@@ -65,6 +65,26 @@ describe("expiry", () => {
     expectAllMocksUsed();
     expect((await eventsOf(app.db, id)).filter((e) => e.type === "upgrade.expired")).toHaveLength(1);
     expect((await app.db.upgrade.findUniqueOrThrow({ where: { id: approved } })).status).toBe("approved");
+  });
+});
+
+describe("an invalid config", () => {
+  it("stops every timer for that repository: reported once, then no expiry, no pruning and no further request", async () => {
+    const id = await seedUpgrade(app.db, { proposedAt: at("01:00") });
+    const old = await seedUpgrade(app.db, { pullNumber: 13, status: "applied", proposedAt: at("01:00") });
+    await app.db.upgrade.update({ where: { id: old }, data: { updatedAt: new Date("2020-01-01T00:00:00Z") } });
+    config("expireAfterHours: 1\nretentionDays: soon\n");
+    updateCheckRun((b) => b.conclusion === "action_required" && b.output.summary.includes("`retentionDays`"));
+    expectComment(12, "takes no action", "`retentionDays`");
+    app.clock.now = at("10:00");
+    await runSweep();
+    expectAllMocksUsed();
+
+    app.clock.now = at("10:01"); // the config is still cached: the next sweep asks GitHub nothing
+    await runSweep();
+    expectAllMocksUsed();
+    expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).status).toBe("proposed");
+    expect(await app.db.upgrade.count({ where: { id: old } })).toBe(1);
   });
 });
 
@@ -156,7 +176,7 @@ describe("two replicas sweeping at once", () => {
   let second: TestApp;
   beforeEach(async () => {
     second = await createTestApp({ databaseUrl: app.databaseUrl });
-    token(); // the second app has its own installation token
+    token({ optional: true }); // the second app's token (when it does not find the first one cached)
   });
   afterEach(async () => {
     await second.close();
