@@ -109,8 +109,10 @@ async function reconcilePull(
     await applyInput(deps, existing.id, { kind: "head_updated", facts: head.facts, actor: "reconcile", via: "reconcile" }, { ...options, extraPatch: { diffPreview: head.diffPreview } });
   }
   const fresh = await deps.store.byId(existing.id);
-  // A transition whose label change failed (GitHub down) is put right here.
-  if (fresh && pull.state === "open") {
+  // A transition whose label change failed (GitHub down) is put right here. When this pass
+  // changed the state itself, its transition already set the label (from the same listed
+  // labels): doing it again here would repeat those requests.
+  if (fresh && pull.state === "open" && fresh.state.status === status) {
     const wanted = `upgrade:${fresh.state.status}`;
     const stale = pull.labels.filter((l) => l.startsWith("upgrade:") && l !== wanted && l !== "upgrade:approved" && l !== "upgrade:rejected");
     if (!pull.labels.includes(wanted) || stale.length > 0) await port.setStateLabel(repo, pull.number, fresh.state.status, pull.labels);
