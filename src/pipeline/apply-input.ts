@@ -223,14 +223,33 @@ async function present(
 ): Promise<void> {
   const n = record.state.pullNumber;
   for (const name of p.removeLabels) await port.removeLabel(repo, n, name);
-  if (p.syncLabel || record.state.status !== p.startStatus) {
+  const changed = record.state.status !== p.startStatus;
+  if (p.syncLabel || changed) {
     const present = labels ? labels.filter((l) => !p.removeLabels.includes(l)) : [`upgrade:${p.startStatus}`];
-    await port.setStateLabel(repo, n, record.state.status, present);
+    record = await showStateLabel(deps, port, repo, record, present);
   }
-  if (p.syncCheckRun || record.state.status !== p.startStatus) await syncCheckRun(deps, port, repo, record, config);
+  if (p.syncCheckRun || changed) await syncCheckRun(deps, port, repo, record, config);
   if (p.comments.length > 0) await port.comment(repo, n, p.comments.join("\n\n"));
   if (p.closePr) await port.closePull(repo, n);
   if (p.deleteBranch) await port.deleteBranch(repo, record.state.branchName);
+}
+
+/**
+ * Sets the `upgrade:<state>` label. Another replica may move the upgrade on while this pass
+ * talks to GitHub, and its label change may land before ours: so whoever finishes re-reads the
+ * state and, if it moved, shows the newest one. Returns the record it showed.
+ */
+export async function showStateLabel(deps: PipelineDeps, port: GitHubPort, repo: RepoRef, record: UpgradeRecord, present: readonly string[]): Promise<UpgradeRecord> {
+  let shown = record;
+  let labels = [...present];
+  for (let round = 0; round < 3; round++) {
+    await port.setStateLabel(repo, record.state.pullNumber, shown.state.status, labels);
+    const latest = await deps.store.byId(record.id);
+    if (!latest || latest.state.status === shown.state.status) return shown;
+    labels = [`upgrade:${shown.state.status}`, ...labels];
+    shown = latest;
+  }
+  return shown;
 }
 
 export async function syncCheckRun(deps: PipelineDeps, port: GitHubPort, repo: RepoRef, record: UpgradeRecord, config: RepoConfig): Promise<void> {

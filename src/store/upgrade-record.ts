@@ -30,6 +30,7 @@ export const upgradeSelect = {
   revertPullNumber: true,
   checkRunId: true,
   proposedAt: true,
+  updatedAt: true,
   version: true,
   approvals: { select: { login: true, sha: true, via: true, permission: true, at: true }, orderBy: { id: "asc" } },
 } as const;
@@ -62,6 +63,7 @@ export interface UpgradeRow {
   revertPullNumber: number | null;
   checkRunId: string | null;
   proposedAt: Date;
+  updatedAt: Date;
   version: number;
   approvals: Array<{ login: string; sha: string; via: string; permission: string | null; at: Date }>;
 }
@@ -75,6 +77,8 @@ export interface UpgradeRecord {
   title: string;
   /** `<id>@<sha>` of the app's check run, or null before one exists. */
   checkRunId: string | null;
+  /** When the row last changed (any replica): a pass may still be presenting that change. */
+  updatedAt: Date;
   state: UpgradeState;
 }
 
@@ -102,6 +106,7 @@ export function toRecord(row: UpgradeRow): UpgradeRecord {
     repository: row.repository,
     title: row.title,
     checkRunId: row.checkRunId,
+    updatedAt: row.updatedAt,
     state: {
       status: row.status as UpgradeStatus,
       pullNumber: row.pullNumber,

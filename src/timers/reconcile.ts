@@ -7,10 +7,13 @@ import type { RepoConfig } from "../config/repo-config.js";
 import { evaluateTestGate } from "../domain/test-gate.js";
 import type { GitHubPort, PullFacts, RepoRef } from "../github/port.js";
 import { splitRepository } from "../github/port.js";
-import { applyInput } from "../pipeline/apply-input.js";
+import { applyInput, showStateLabel } from "../pipeline/apply-input.js";
+import { STATE_LABELS } from "../github/octokit-port.js";
 import type { PipelineDeps } from "../pipeline/deps.js";
 import { handleJob } from "../pipeline/handle-job.js";
 import { fetchHeadFacts } from "../pipeline/head-facts.js";
+
+const LABEL_REPAIR_SETTLE_MS = 2 * 60_000;
 
 export interface ReconcileResult {
   repositories: number;
@@ -112,10 +115,17 @@ async function reconcilePull(
   // A transition whose label change failed (GitHub down) is put right here. When this pass
   // changed the state itself, its transition already set the label (from the same listed
   // labels): doing it again here would repeat those requests.
-  if (fresh && pull.state === "open" && fresh.state.status === status) {
+  // A change made in the last two minutes (wall clock, as `updatedAt` is) may still be on its
+  // way to GitHub, its pass (maybe on another replica) setting the label now: repairing it
+  // would race that pass.
+  const settled = fresh !== null && Date.now() - fresh.updatedAt.getTime() > LABEL_REPAIR_SETTLE_MS && fresh.state.mergeClaimSha === null;
+  if (fresh && settled && pull.state === "open" && fresh.state.status === status) {
     const wanted = `upgrade:${fresh.state.status}`;
-    const stale = pull.labels.filter((l) => l.startsWith("upgrade:") && l !== wanted && l !== "upgrade:approved" && l !== "upgrade:rejected");
-    if (!pull.labels.includes(wanted) || stale.length > 0) await port.setStateLabel(repo, pull.number, fresh.state.status, pull.labels);
+    // On a proposed upgrade, `upgrade:approved`/`upgrade:rejected` may be a person's decision
+    // whose webhook was missed: left for the label handler, never removed silently here.
+    const decisionLabel = (l: string) => fresh.state.status === "proposed" && (l === "upgrade:approved" || l === "upgrade:rejected");
+    const stale = pull.labels.filter((l) => STATE_LABELS.includes(l) && l !== wanted && !decisionLabel(l));
+    if (!pull.labels.includes(wanted) || stale.length > 0) await showStateLabel(deps, port, repo, fresh, pull.labels.filter((l) => !decisionLabel(l)));
   }
   if (fresh && (fresh.state.status === "proposed" || fresh.state.status === "approved")) {
     const results = evaluateTestGate(fresh.state.headSha, await port.listChecks(repo, fresh.state.headSha), config.requiredChecks);

@@ -12,14 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLAIM_MS } from "../../src/store/delivery-store.js";
 import { createPrismaClient, type Db } from "../../src/store/prisma-client.js";
 import type { AppProcess } from "../support/app-process.js";
-import { createEmptyPostgresDatabase, type EmptyDatabase, testDatabaseProvider } from "../support/database.js";
+import { createEmptyPostgresDatabase, type EmptyDatabase } from "../support/database.js";
 import { type FakeGitHub, createWebhookSender, startFakeGitHub } from "../support/fake-github/index.js";
 import { SECRET, countRequests, eventTypes, fanOut, findPull, replicaEnv, startReplicas, waitFor } from "./support.js";
 
 const REPO = "acme/agent";
 const BRANCH = "self-modify/survive";
 
-describe.runIf(testDatabaseProvider() === "postgresql")("a replica killed mid-delivery", () => {
+describe("a replica killed mid-delivery", () => {
   let fake: FakeGitHub;
   let database: EmptyDatabase;
   let replicas: AppProcess[] = [];
