@@ -105,6 +105,10 @@ async function reconcilePull(
     return;
   }
   if (status === "rejected" || status === "expired") {
+    // The list is a snapshot: the app may have closed this PR (expiry, rejection) since it was
+    // taken. Only a PR that is open now was reopened.
+    const now = await port.getPull(repo, pull.number);
+    if (now.state !== "open") return;
     await applyInput(deps, existing.id, { kind: "reopened", actor: "reconcile", via: "reconcile" }, options);
   }
   if (pull.headSha !== existing.state.headSha) {

@@ -1,0 +1,71 @@
+/**
+ * Reconciliation works from a list of pull requests taken before it looks at each upgrade: the
+ * app may have closed a PR since (expiry on another replica). It reopens an upgrade only when
+ * the PR is open now, not because the snapshot said so.
+ */
+import { afterEach, beforeEach, expect, it } from "vitest";
+import { reconcile } from "../../src/timers/reconcile.js";
+import { type TestApp, createTestApp } from "../support/app.js";
+import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
+import { FULL } from "../support/payloads.js";
+import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
+
+const repoPath = `/repos/${FULL}`;
+useNock();
+
+let app: TestApp;
+beforeEach(async () => {
+  app = await createTestApp();
+  nock(API).post("/app/installations/1/access_tokens").reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z" });
+  nock(API).get("/installation/repositories").query(true).reply(200, { total_count: 1, repositories: [{ full_name: FULL, private: true, default_branch: "main" }] });
+  nock(API).get(/\/repos\/acme\/agent\/contents\/\.github(%2F|\/)upgrade-queue\.yml/).reply(404, { message: "Not Found" });
+});
+afterEach(async () => {
+  await app.close();
+});
+
+const pull = (state: "open" | "closed") => ({
+  number: 12,
+  node_id: "PR_12",
+  state,
+  title: "Teach the agent to cache embeddings",
+  body: "",
+  user: { login: "upgrade-queue[bot]", type: "Bot" },
+  head: { ref: "self-modify/cache", sha: SEED_HEAD, repo: { full_name: FULL } },
+  base: { ref: "main", repo: { full_name: FULL } },
+  labels: [{ name: "upgrade:expired" }],
+  merged_at: null,
+  updated_at: "2026-11-20T09:45:00Z",
+});
+
+function listed() {
+  nock(API).get(`${repoPath}/pulls`).query((q) => q.state === "open").reply(200, [pull("open")]);
+  nock(API).get(`${repoPath}/pulls`).query((q) => q.state === "closed").reply(200, []);
+}
+
+it("an upgrade expired after the list was taken stays expired", async () => {
+  const id = await seedUpgrade(app.db, { status: "expired" });
+  listed();
+  nock(API).get(`${repoPath}/pulls/12`).reply(200, pull("closed"));
+  await reconcile(app.queue.deps, [1]);
+  expectAllMocksUsed();
+  expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).status).toBe("expired");
+  expect((await eventsOf(app.db, id)).map((e) => e.type)).toEqual(["upgrade.proposed"]);
+});
+
+it("an expired upgrade whose PR a person reopened while the app was down is proposed again", async () => {
+  const id = await seedUpgrade(app.db, { status: "expired" });
+  listed();
+  nock(API).get(`${repoPath}/pulls/12`).reply(200, pull("open"));
+  nock(API).post(`${repoPath}/issues/12/labels`, { labels: ["upgrade:proposed"] }).reply(200, []);
+  nock(API).delete(`${repoPath}/issues/12/labels/upgrade%3Aexpired`).reply(200, []);
+  nock(API).patch(`${repoPath}/check-runs/77`).reply(200, { id: 77 });
+  nock(API).get(`${repoPath}/commits/${SEED_HEAD}/check-runs`).query(true).reply(200, { total_count: 0, check_runs: [] });
+  nock(API).get(`${repoPath}/commits/${SEED_HEAD}/status`).query(true).reply(200, { state: "pending", statuses: [] });
+  // The gate re-read (no checks yet) shows on the check run too.
+  nock(API).patch(`${repoPath}/check-runs/77`, (b) => b.output.summary.includes("no checks reported yet")).reply(200, { id: 77 });
+  await reconcile(app.queue.deps, [1]);
+  expectAllMocksUsed();
+  expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).status).toBe("proposed");
+  expect((await eventsOf(app.db, id)).at(-1)).toMatchObject({ type: "upgrade.reopened", actor: "reconcile", via: "reconcile" });
+});
