@@ -1,0 +1,119 @@
+/**
+ * The Approve button as users meet it: the real app (`npm start`'s command, contract env only)
+ * against the GitHub-compatible server, signed in through the app's OAuth web flow in Chromium.
+ * The click goes through the same decide() path as a review: the upgrade is approved, the app
+ * comments on the PR naming the user, and the event has `via: dashboard`. A read-only user sees
+ * no buttons, and a forged post is refused.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AppProcess, eventually, freePort, startAppProcess } from "../support/app-process.js";
+import { testPrivateKey } from "../support/app.js";
+import { createEmptyPostgresDatabase, testDatabaseProvider } from "../support/database.js";
+import { type FakeGitHub, createWebhookSender, startFakeGitHub } from "../support/fake-github/index.js";
+
+const SECRET = "browser-e2e-secret";
+const REPO = "acme/agent";
+const BRANCH = "self-modify/tidy";
+
+describe("approving from the status page, end to end", () => {
+  let fake: FakeGitHub;
+  let app: AppProcess;
+  let browser: Browser;
+  let dropDatabase: (() => Promise<void>) | null = null;
+  let number = 0;
+
+  beforeAll(async () => {
+    fake = await startFakeGitHub();
+    fake.addRepo({ owner: "acme", name: "agent", private: true });
+    fake.setCollaborator(REPO, "alice", "write");
+    fake.setCollaborator(REPO, "rita", "read");
+    fake.setUser("agent", { type: "User" });
+    let databaseUrl = `file:${join(mkdtempSync(join(tmpdir(), "uq-browser-")), "queue.db")}`;
+    if (testDatabaseProvider() === "postgresql") {
+      const empty = await createEmptyPostgresDatabase();
+      databaseUrl = empty.url;
+      dropDatabase = empty.drop;
+    }
+    const port = await freePort();
+    app = await startAppProcess(
+      {
+        APP_ID: String(fake.appId),
+        PRIVATE_KEY: testPrivateKey(),
+        WEBHOOK_SECRET: SECRET,
+        GHE_HOST: fake.host,
+        GHE_PROTOCOL: "http",
+        DATABASE_URL: databaseUrl,
+        PUBLIC_URL: `http://127.0.0.1:${port}`,
+        GITHUB_CLIENT_ID: fake.clientId,
+        GITHUB_CLIENT_SECRET: fake.clientSecret,
+        SESSION_SECRET: "browser-e2e-session-secret",
+      },
+      { port },
+    );
+    fake.autoDeliver({ url: `${app.url}/api/github/webhooks`, secret: SECRET });
+    fake.pushCommit({ repo: REPO, branch: BRANCH, message: "Tidy the planner", files: { "src/planner.ts": "export const plan = [];\n" }, author: "agent" });
+    await createWebhookSender({ url: `${app.url}/api/github/webhooks`, secret: SECRET }).send("push", fake.payloads.push(REPO, BRANCH));
+    number = await eventually(() => {
+      for (let n = 1; n <= 3; n++) {
+        try {
+          if (fake.getPull(REPO, n).head.ref === BRANCH) return fake.labelsOf(REPO, n).includes("upgrade:proposed") ? n : undefined;
+        } catch {
+          return undefined;
+        }
+      }
+      return undefined;
+    }, "the app to propose the upgrade");
+    browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+    await fake?.close();
+    await dropDatabase?.();
+  });
+
+  async function signIn(login: string): Promise<Page> {
+    fake.setOAuthUser(login);
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${app.url}/self-modify/login`);
+    await page.click("text=Sign in with GitHub");
+    await page.waitForURL(`${app.url}/self-modify/queue`);
+    return page;
+  }
+
+  it("a read-only user sees the upgrade but no buttons, and a forged post is refused", async () => {
+    const page = await signIn("rita");
+    await expect(page.locator("article.card h3").allTextContents()).resolves.toContain("Tidy the planner");
+    await expect(page.locator("button.approve").count()).resolves.toBe(0);
+    const id = await page.locator("article.card").first().getAttribute("id");
+    // The page runs no script (strict CSP), so the forgery is posted with the browser's cookies.
+    const forged = await page.context().request.post(`${app.url}/self-modify/queue/${id?.replace("upgrade-", "")}/approve`, { form: { csrf: "forged" }, maxRedirects: 0 });
+    expect(forged.status()).toBe(403);
+    expect(fake.commentsOf(REPO, number)).toEqual([]);
+  });
+
+  it("an approver clicks Approve: approved through the pipeline, commented on the PR, recorded via dashboard", async () => {
+    const page = await signIn("alice");
+    await page.click("article.card button.approve");
+    await page.waitForURL(/\/self-modify\/queue\/\d+$/);
+    const upgradeId = Number(new URL(page.url()).pathname.split("/").pop());
+    const comment = await eventually(() => fake.commentsOf(REPO, number).find((c) => c.body.includes("@alice approved")), "the app's PR comment");
+    expect(comment.body).toContain("status page");
+    expect(comment.user.login).toBe(fake.botLogin);
+    await eventually(() => fake.labelsOf(REPO, number).join() === "upgrade:approved", "the approved label");
+    const detail = (await (await page.context().request.get(`${app.url}/self-modify/queue/${upgradeId}.json`)).json()) as {
+      upgrade: { status: string; approvedBy: string[] };
+      events: Array<{ type: string; actor: string; via: string }>;
+    };
+    expect(detail.upgrade).toMatchObject({ status: "approved", approvedBy: ["alice"] });
+    expect(detail.events.find((e) => e.type === "upgrade.approved")).toMatchObject({ actor: "alice", via: "dashboard" });
+  });
+});
