@@ -127,6 +127,12 @@ function onClosed(b: Builder, input: Input<"closed">, config: RepoConfig, ctx: D
   const { status } = b.state;
   if (input.merged) {
     if (status === "applied" || status === "rolled_back") return NOTHING();
+    // The app's own merge, seen (by reconciliation or its webhook, on another replica) before
+    // the pass that made it recorded it: recorded as that pass would, comment and all, so it
+    // is not mistaken for a person's merge and the pass finds nothing left to record.
+    if (status === "approved" && b.state.mergeClaimSha !== null && input.mergeCommitSha && input.previousSha) {
+      return onMergeSucceeded(b, { kind: "merge_succeeded", mergeCommitSha: input.mergeCommitSha, previousSha: input.previousSha }, config, ctx);
+    }
     // Merged by a person (or a merge we made but never recorded): the change is on the base.
     return b
       .transition({ status: "applied", appliedAt: ctx.now, mergeCommitSha: input.mergeCommitSha ?? null, previousSha: input.previousSha ?? null, mergeClaimSha: null })

@@ -202,6 +202,22 @@ describe("decide: proposal, closing, reopening", () => {
       effects: SYNC,
       patch: { mergeCommitSha: MERGE_SHA, appliedAt: NOW, mergeClaimSha: null },
     },
+    "approved → applied: the app's own claimed merge, reported before the merging pass recorded it, is recorded as the app's": {
+      state: approvedState({ mergeClaimSha: HEAD }),
+      input: { kind: "closed", merged: true, actor: "upgrade-queue[bot]", via: "reconcile", mergeCommitSha: MERGE_SHA, previousSha: BASE_HEAD },
+      status: "applied",
+      events: [["upgrade.applied", "upgrade-queue", "check"]],
+      effects: [...SYNC, "comment", "delete_branch"],
+      patch: { mergeCommitSha: MERGE_SHA, previousSha: BASE_HEAD, mergeClaimSha: null },
+      comment: /^Applied: merged/,
+    },
+    "approved → applied: a claimed merge reported without its merge commit is recorded as merged outside the app": {
+      state: approvedState({ mergeClaimSha: HEAD }),
+      input: { kind: "closed", merged: true, actor: "carol", via: "close", mergeCommitSha: null },
+      status: "applied",
+      events: [["upgrade.applied", "carol", "close"]],
+      effects: SYNC,
+    },
     "proposed → applied: merged by a person before any approval": {
       state: upgradeState(),
       input: { kind: "closed", merged: true, actor: "carol", via: "close", mergeCommitSha: MERGE_SHA },

@@ -88,6 +88,24 @@ describe("reconciliation after missed webhooks", () => {
     expect(JSON.parse(last!.details)).toMatchObject({ mergedOutsideApp: true, previousSha: PARENT, mergeCommitSha: MERGE });
   });
 
+  it("the app's own merge, made on another replica and not recorded yet (claim held): recorded as the app's, Applied comment and branch deletion included", async () => {
+    const id = await seedUpgrade(app.db, { status: "approved", approvedSha: SEED_HEAD, approvals: [{ login: "alice" }], testResults: { state: "passed" } });
+    await app.db.upgrade.update({ where: { id }, data: { mergeClaimSha: SEED_HEAD, mergeClaimedAt: new Date() } });
+    pulls([], [listed({ state: "closed", mergedAt: "2026-11-20T09:45:00Z", labels: ["upgrade:approved"] })]);
+    nock(API).get(`${repoPath}/pulls/12`).reply(200, { ...listed({ state: "closed", mergedAt: "2026-11-20T09:45:00Z", labels: ["upgrade:approved"] }), merged: true, merged_by: { login: "upgrade-queue[bot]", type: "Bot" } });
+    nock(API).get(`${repoPath}/git/commits/${MERGE}`).reply(200, { sha: MERGE, parents: [{ sha: PARENT }], tree: { sha: sha("8") } });
+    stateChange("approved", "applied", (b) => b.conclusion === "success");
+    nock(API).post(`${repoPath}/issues/12/comments`, (b) => b.body.startsWith(`Applied: merged \`${SEED_HEAD.slice(0, 7)}\``) && b.body.includes(PARENT.slice(0, 7))).reply(201, { id: 1 });
+    nock(API).delete(/\/repos\/acme\/agent\/git\/refs\/heads(%2F|\/)self-modify(%2F|\/)cache/).reply(204);
+    await reconcile(app.queue.deps, [1]);
+    expectAllMocksUsed();
+    expect(await app.db.upgrade.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "applied", mergeCommitSha: MERGE, previousSha: PARENT, mergeClaimSha: null });
+    const applied = (await eventsOf(app.db, id)).filter((e) => e.type === "upgrade.applied");
+    expect(applied).toHaveLength(1);
+    expect(applied[0]).toMatchObject({ actor: "upgrade-queue", via: "check" });
+    expect(JSON.parse(applied[0]!.details)).not.toHaveProperty("mergedOutsideApp");
+  });
+
   it("new commits pushed while the app was down: the approval of the old head is invalidated", async () => {
     const id = await seedUpgrade(app.db, { status: "approved", approvedSha: SEED_HEAD, approvals: [{ login: "alice" }], testResults: { state: "passed" } });
     pulls([listed({ state: "open", head: NEW_HEAD, labels: ["upgrade:approved"] })], []);
