@@ -197,6 +197,11 @@ export function createOctokitPort(octokit: Octokit, options: OctokitPortOptions)
       await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { ...repo, issue_number: pullNumber, body });
     },
 
+    async commentsSince(repo, pullNumber, since) {
+      const response = await octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", { ...repo, issue_number: pullNumber, since: since.toISOString(), per_page: 100 });
+      return (response.data as Json[]).map((c) => ({ author: textOrNull(c.user?.login), body: text(c.body) }));
+    },
+
     async closePull(repo, pullNumber) {
       await octokit.request("PATCH /repos/{owner}/{repo}/pulls/{pull_number}", { ...repo, pull_number: pullNumber, state: "closed" });
     },

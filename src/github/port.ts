@@ -65,6 +65,8 @@ export interface GitHubPort {
   setStateLabel(repo: RepoRef, pullNumber: number, status: UpgradeStatus, present: readonly string[] | null): Promise<void>;
   removeLabel(repo: RepoRef, pullNumber: number, name: string): Promise<void>;
   comment(repo: RepoRef, pullNumber: number, body: string): Promise<void>;
+  /** Comments on the PR updated since `since` (at most the first 100), with their authors. */
+  commentsSince(repo: RepoRef, pullNumber: number, since: Date): Promise<Array<{ author: string | null; body: string }>>;
   closePull(repo: RepoRef, pullNumber: number): Promise<void>;
   getBranchHead(repo: RepoRef, branch: string): Promise<string>;
   /** The first parent of a commit: the base head a merge or squash commit was put on top of. */

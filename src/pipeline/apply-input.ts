@@ -3,7 +3,9 @@
  * carry out the effects. Merges and rollbacks answer with a follow-up input, decided in the same
  * pass. Label, check-run and comment effects are gathered and done once at the end of the pass,
  * against the final state, so a review that approves and merges costs one label change and one
- * comment, not three.
+ * comment, not three. The one-shot writes (comments, closing the PR, deleting the branch) are
+ * saved with the transition that owes them and crossed off once done: if the pass fails after
+ * saving, the sweep does them (owed-effects.ts), so no comment is lost.
  */
 import type { RepoConfig } from "../config/repo-config.js";
 import { decide } from "../domain/decide.js";
@@ -12,10 +14,13 @@ import type { DecideContext, Effect, UpgradeInput, UpgradePatch, UpgradeStatus }
 import { type GitHubPort, type RepoRef, splitRepository } from "../github/port.js";
 import { transitions } from "../metrics.js";
 import type { UpgradeRecord } from "../store/upgrade-record.js";
+import type { OwedEffect } from "../store/upgrade-store.js";
 import type { PipelineDeps } from "./deps.js";
 
 const MAX_CONFLICT_RETRIES = 8;
 const DAY_MS = 24 * 3_600_000;
+/** How long the pass that saved an owed effect owns it; if its process dies, the sweep takes it after this. */
+export const OWNED_EFFECT_MS = 10 * 60_000;
 
 export interface PassOptions {
   deliveryId: string | null;
@@ -25,14 +30,22 @@ export interface PassOptions {
   extraPatch?: UpgradePatch & { diffPreview?: string; title?: string; description?: string };
 }
 
+/** An effect of a decision, with the id of its `PendingEffect` row when it is owed. */
+interface Owed<E> {
+  effect: E;
+  owedId: number | null;
+}
+
 interface Presentation {
-  comments: string[];
+  comments: Array<Owed<string>>;
   removeLabels: string[];
   syncLabel: boolean;
   syncCheckRun: boolean;
-  closePr: boolean;
-  deleteBranch: boolean;
+  closePr: Array<number | null>;
+  deleteBranch: Array<number | null>;
   startStatus: UpgradeStatus;
+  /** Owed effects this pass saved and has not done yet. */
+  open: Set<number>;
 }
 
 /**
@@ -42,7 +55,7 @@ interface Presentation {
  */
 const passes = new Map<number, Promise<unknown>>();
 
-function oneAtATime<T>(upgradeId: number, work: () => Promise<T>): Promise<T> {
+export function oneAtATime<T>(upgradeId: number, work: () => Promise<T>): Promise<T> {
   const previous = passes.get(upgradeId) ?? Promise.resolve();
   const run = previous.then(work, work);
   const tail = run.catch(() => undefined);
@@ -74,10 +87,31 @@ async function pass(deps: PipelineDeps, upgradeId: number, firstInput: UpgradeIn
     removeLabels: [],
     syncLabel: false,
     syncCheckRun: false,
-    closePr: false,
-    deleteBranch: false,
+    closePr: [],
+    deleteBranch: [],
     startStatus: record.state.status,
+    open: new Set(),
   };
+  try {
+    return await decideAndPresent(deps, port, repo, record, config, upgradeId, firstInput, options, presentation);
+  } catch (error) {
+    // Hand what this pass still owes to the sweep now rather than when the ownership lapses.
+    await deps.store.releaseEffects([...presentation.open], deps.now()).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function decideAndPresent(
+  deps: PipelineDeps,
+  port: GitHubPort,
+  repo: RepoRef,
+  record: UpgradeRecord,
+  config: RepoConfig,
+  upgradeId: number,
+  firstInput: UpgradeInput,
+  options: PassOptions,
+  presentation: Presentation,
+): Promise<UpgradeRecord | null> {
   let input: UpgradeInput | null = firstInput;
   let extraPatch = options.extraPatch;
   let first = true;
@@ -92,12 +126,12 @@ async function pass(deps: PipelineDeps, upgradeId: number, firstInput: UpgradeIn
     extraPatch = undefined;
     record = saved.record;
     input = null;
-    for (const effect of saved.effects) {
-      const followUp = await runEffect(deps, port, repo, record, config, effect, presentation);
+    for (const owed of saved.effects) {
+      if (owed.owedId !== null) presentation.open.add(owed.owedId);
+      const followUp = await runEffect(deps, port, repo, record, config, owed, presentation);
       if (followUp) input = followUp;
     }
   }
-  if (!record) return null;
   await present(deps, port, repo, record, config, presentation, options.labels ?? null);
   return record;
 }
@@ -109,7 +143,7 @@ async function decideAndSave(
   config: RepoConfig,
   deliveryId: string | null,
   extraPatch: PassOptions["extraPatch"],
-): Promise<{ record: UpgradeRecord; effects: Effect[]; decidedOn: UpgradeStatus } | null> {
+): Promise<{ record: UpgradeRecord; effects: Array<Owed<Effect>>; decidedOn: UpgradeStatus } | null> {
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
     const record = await deps.store.byId(upgradeId);
     if (!record) return null;
@@ -123,24 +157,31 @@ async function decideAndSave(
     const decision = decide(record.state, input, config, ctx);
     const patch = { ...(extraPatch ?? {}), ...decision.patch };
     const bypass = decision.events.some((e) => e.type === "upgrade.urgent_bypass");
-    const ok = await deps.store.save(record, {
+    const owed = decision.effects.filter(isOwed);
+    const saved = await deps.store.save(record, {
       patch,
       approvals: decision.approvalsToAdd,
       events: decision.events,
       deliveryId,
       at: now,
       urgentBudget: bypass ? { since: new Date(now.getTime() - DAY_MS), max: config.urgent.maxPerDay } : undefined,
+      owed: owed.length > 0 ? { effects: owed, status: patch.status ?? record.state.status, ownedUntil: new Date(now.getTime() + OWNED_EFFECT_MS) } : undefined,
     });
-    if (!ok) continue; // someone else changed it, or the bypass budget ran out: decide again
+    if (!saved) continue; // someone else changed it, or the bypass budget ran out: decide again
     if (patch.status && patch.status !== record.state.status) transitions.inc({ from: record.state.status, to: patch.status });
     const fresh = await deps.store.byId(upgradeId);
     if (!fresh) return null;
     // A decision that wrote nothing changed no state, whatever an unlucky read (the upgrade row
     // and its approvals are read separately) suggested: there is no transition to present.
     const wrote = Object.keys(patch).length > 0 || decision.approvalsToAdd.length > 0 || decision.events.length > 0;
-    return { record: fresh, effects: decision.effects, decidedOn: wrote ? record.state.status : fresh.state.status };
+    const ids = new Map(owed.map((effect, i) => [effect as Effect, saved.owed[i] ?? null]));
+    return { record: fresh, effects: decision.effects.map((effect) => ({ effect, owedId: ids.get(effect) ?? null })), decidedOn: wrote ? record.state.status : fresh.state.status };
   }
   throw new Error(`upgrade ${upgradeId}: gave up after ${MAX_CONFLICT_RETRIES} concurrent changes`);
+}
+
+function isOwed(effect: Effect): effect is Effect & OwedEffect {
+  return effect.kind === "comment" || effect.kind === "close_pr" || effect.kind === "delete_branch";
 }
 
 async function runEffect(
@@ -149,12 +190,12 @@ async function runEffect(
   repo: RepoRef,
   record: UpgradeRecord,
   config: RepoConfig,
-  effect: Effect,
+  { effect, owedId }: Owed<Effect>,
   p: Presentation,
 ): Promise<UpgradeInput | null> {
   switch (effect.kind) {
     case "comment":
-      p.comments.push(effect.body);
+      p.comments.push({ effect: effect.body, owedId });
       return null;
     case "sync_label":
       p.syncLabel = true;
@@ -166,10 +207,10 @@ async function runEffect(
       p.removeLabels.push(effect.name);
       return null;
     case "close_pr":
-      p.closePr = true;
+      p.closePr.push(owedId);
       return null;
     case "delete_branch":
-      p.deleteBranch = true;
+      p.deleteBranch.push(owedId);
       return null;
     case "merge":
       return merge(port, repo, record, config, effect.sha);
@@ -229,9 +270,24 @@ async function present(
     record = await showStateLabel(deps, port, repo, record, present);
   }
   if (p.syncCheckRun || changed) await syncCheckRun(deps, port, repo, record, config);
-  if (p.comments.length > 0) await port.comment(repo, n, p.comments.join("\n\n"));
-  if (p.closePr) await port.closePull(repo, n);
-  if (p.deleteBranch) await port.deleteBranch(repo, record.state.branchName);
+  if (p.comments.length > 0) {
+    await port.comment(repo, n, p.comments.map((c) => c.effect).join("\n\n"));
+    await done(deps, p, p.comments.map((c) => c.owedId));
+  }
+  if (p.closePr.length > 0) {
+    await port.closePull(repo, n);
+    await done(deps, p, p.closePr);
+  }
+  if (p.deleteBranch.length > 0) {
+    await port.deleteBranch(repo, record.state.branchName);
+    await done(deps, p, p.deleteBranch);
+  }
+}
+
+async function done(deps: PipelineDeps, p: Presentation, ids: Array<number | null>): Promise<void> {
+  const owed = ids.filter((id): id is number => id !== null);
+  await deps.store.effectsDone(owed);
+  for (const id of owed) p.open.delete(id);
 }
 
 /**

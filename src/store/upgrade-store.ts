@@ -41,6 +41,21 @@ export interface SaveInput {
   events: RecordedEvent[];
   deliveryId: string | null;
   at: Date;
+  /** GitHub writes this transition owes, kept with it (see `PendingEffect`) until done. */
+  owed?: { effects: OwedEffect[]; status: string; ownedUntil: Date };
+}
+
+/** The effects that change GitHub once and cannot be re-derived from the state. */
+export type OwedEffect = { kind: "comment"; body: string } | { kind: "close_pr" } | { kind: "delete_branch" };
+
+export interface PendingEffectRow {
+  id: number;
+  upgradeId: number;
+  kind: string;
+  body: string | null;
+  status: string;
+  createdAt: Date;
+  attempts: number;
 }
 
 export type UpgradeStore = ReturnType<typeof createUpgradeStore>;
@@ -99,11 +114,13 @@ export function createUpgradeStore(db: Db, options: { serialiseWrites: boolean }
 
     /**
      * Applies a decision if nobody else changed the upgrade since it was loaded. Returns false
-     * when the version moved on: the caller reloads and decides again.
+     * when the version moved on (the caller reloads and decides again), else the ids of the
+     * owed effects it stored, in order (none when the decision wrote nothing: a retry of such
+     * a decision derives its effects again).
      */
-    async save(record: UpgradeRecord, input: SaveInput): Promise<boolean> {
+    async save(record: UpgradeRecord, input: SaveInput): Promise<{ owed: number[] } | false> {
       const data = patchToData(input.patch);
-      if (Object.keys(data).length === 0 && input.approvals.length === 0 && input.events.length === 0) return true;
+      if (Object.keys(data).length === 0 && input.approvals.length === 0 && input.events.length === 0) return { owed: [] };
       return lock(() =>
         db.$transaction(async (tx) => {
           if (input.urgentBudget) {
@@ -130,9 +147,61 @@ export function createUpgradeStore(db: Db, options: { serialiseWrites: boolean }
               data: input.events.map((event) => eventRow(record.id, record.repository, record.state.pullNumber, event, input.deliveryId, input.at)),
             });
           }
-          return true;
+          const owed: number[] = [];
+          for (const effect of input.owed?.effects ?? []) {
+            const row = await tx.pendingEffect.create({
+              data: {
+                upgradeId: record.id,
+                kind: effect.kind,
+                body: effect.kind === "comment" ? effect.body : null,
+                status: input.owed!.status,
+                createdAt: input.at,
+                claimedUntil: input.owed!.ownedUntil,
+              },
+              select: { id: true },
+            });
+            owed.push(row.id);
+          }
+          return { owed };
         }),
       );
+    },
+
+    /** The owed effects `ids` were done on GitHub. */
+    async effectsDone(ids: readonly number[]): Promise<void> {
+      if (ids.length === 0) return;
+      await lock(() => db.pendingEffect.deleteMany({ where: { id: { in: [...ids] } } }));
+    },
+
+    /** The pass that owns `ids` failed: the sweep may take them over at once. */
+    async releaseEffects(ids: readonly number[], now: Date): Promise<void> {
+      if (ids.length === 0) return;
+      await lock(() => db.pendingEffect.updateMany({ where: { id: { in: [...ids] } }, data: { claimedUntil: now } }));
+    },
+
+    /**
+     * Claims owed effects nobody owns any more (their pass failed or died) until `until(attempts)`,
+     * each with a compare-and-set on its claim so one replica takes each.
+     */
+    async claimOwedEffects(now: Date, until: (attempts: number) => Date, limit: number): Promise<PendingEffectRow[]> {
+      const due = await db.pendingEffect.findMany({
+        where: { claimedUntil: { lte: now } },
+        select: { id: true, upgradeId: true, kind: true, body: true, status: true, createdAt: true, attempts: true, claimedUntil: true },
+        orderBy: { id: "asc" },
+        take: limit,
+      });
+      const claimed: PendingEffectRow[] = [];
+      for (const { claimedUntil, ...row } of due) {
+        const attempts = row.attempts + 1;
+        const won = await lock(() => db.pendingEffect.updateMany({ where: { id: row.id, claimedUntil }, data: { claimedUntil: until(attempts), attempts } }));
+        if (won.count === 1) claimed.push({ ...row, attempts });
+      }
+      return claimed;
+    },
+
+    async effectFailed(ids: readonly number[], error: string): Promise<void> {
+      if (ids.length === 0) return;
+      await lock(() => db.pendingEffect.updateMany({ where: { id: { in: [...ids] } }, data: { lastError: error.slice(0, 2000) } }));
     },
 
     /** Remembers the app's check run; not a transition, so no version change. */

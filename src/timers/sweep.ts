@@ -1,12 +1,14 @@
 /**
  * The periodic sweep: finishes stored deliveries that were never processed, gives every
- * undecided upgrade a `tick` (expiry, auto-approval, urgent bypass), and prunes old history.
+ * undecided upgrade a `tick` (expiry, auto-approval, urgent bypass), recovers lapsed merge
+ * claims, does GitHub writes that failed passes still owe, and prunes old history.
  * Every replica may run it at once: each tick is a conditional transition like any other, so
  * an upgrade expires once however many replicas sweep.
  */
 import { applyInput } from "../pipeline/apply-input.js";
 import type { DeliveryProcessor } from "../pipeline/delivery-processor.js";
 import type { PipelineDeps } from "../pipeline/deps.js";
+import { deliverOwedEffects } from "../pipeline/owed-effects.js";
 import { splitRepository } from "../github/port.js";
 
 const DAY_MS = 24 * 3_600_000;
@@ -17,6 +19,8 @@ const DELIVERY_RETENTION_MS = 7 * DAY_MS;
 export interface SweepResult {
   resumed: number;
   ticked: number;
+  /** Owed GitHub writes done for transitions whose pass failed after saving. */
+  owed: number;
   pruned: number;
 }
 
@@ -33,8 +37,12 @@ export async function sweep(deps: PipelineDeps, processor: DeliveryProcessor): P
     }
   }
   await recoverMergeClaims(deps);
+  const owed = await deliverOwedEffects(deps).catch((error: unknown) => {
+    deps.log.error({ err: error }, "doing owed effects failed");
+    return 0;
+  });
   const pruned = await prune(deps);
-  return { resumed, ticked, pruned };
+  return { resumed, ticked, owed, pruned };
 }
 
 /** Per pipeline: the invalid-config error each upgrade's tick has already reported, by upgrade id. */

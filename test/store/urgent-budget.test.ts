@@ -54,6 +54,6 @@ describe("urgent bypass budget", () => {
       at,
       urgentBudget: { since: new Date(at.getTime() - 24 * 3_600_000), max: 1 },
     });
-    expect(saved).toBe(true);
+    expect(saved).toEqual({ owed: [] });
   });
 });

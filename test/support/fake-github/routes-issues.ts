@@ -85,7 +85,10 @@ export const issueRoutes: Route[] = [
       const found = findIssue(ctx, false);
       if (isReply(found)) return found;
       const { repo, pull } = found;
-      const page = paginate(ctx, pull.comments.map((c) => commentJson(ctx.state, repo, pull.number, c)));
+      // `since`: only comments updated at or after it, as GitHub filters them.
+      const since = ctx.query.get("since");
+      const listed = since ? pull.comments.filter((c) => Date.parse(c.updatedAt) >= Date.parse(since)) : pull.comments;
+      const page = paginate(ctx, listed.map((c) => commentJson(ctx.state, repo, pull.number, c)));
       return json(200, page.items, page.headers);
     },
   },
