@@ -220,16 +220,16 @@ async function runEffect(
 }
 
 async function merge(port: GitHubPort, repo: RepoRef, record: UpgradeRecord, config: RepoConfig, sha: string): Promise<UpgradeInput> {
-  const headBefore = await port.getBranchHead(repo, record.state.baseBranch);
+  // A rebase leaves no merge commit to ask, so the base head is read before merging (another
+  // merge landing in between would make it stale: rebase is the method that cannot tell).
+  const headBefore = config.mergeMethod === "rebase" ? await port.getBranchHead(repo, record.state.baseBranch) : null;
   const outcome = await port.merge(repo, record.state.pullNumber, { sha, method: config.mergeMethod, title: `${record.title} (#${record.state.pullNumber})` });
-  if (outcome.ok) {
-    // The head read before merging can be stale: another merge into the same base (on another
-    // replica, or here while the merge waited in Octokit's write throttle) may land in between.
-    // A merge or squash commit's first parent is the base head this merge really went onto.
-    const parent = config.mergeMethod === "rebase" ? null : await port.firstParent(repo, outcome.sha).catch(() => null);
-    return { kind: "merge_succeeded", mergeCommitSha: outcome.sha, previousSha: parent ?? headBefore };
-  }
-  return { kind: "merge_failed", message: `${outcome.status}: ${outcome.message}`, headMoved: outcome.headMoved };
+  if (!outcome.ok) return { kind: "merge_failed", message: `${outcome.status}: ${outcome.message}`, headMoved: outcome.headMoved };
+  // A merge or squash commit's first parent is the base head this merge really went onto. If
+  // it cannot be read, the pass fails with the merge claimed; the claim's recovery reads it.
+  const previousSha = headBefore ?? (await port.firstParent(repo, outcome.sha));
+  if (!previousSha) throw new Error(`merge commit ${outcome.sha} has no parent`);
+  return { kind: "merge_succeeded", mergeCommitSha: outcome.sha, previousSha };
 }
 
 async function rollback(deps: PipelineDeps, port: GitHubPort, repo: RepoRef, record: UpgradeRecord): Promise<UpgradeInput> {

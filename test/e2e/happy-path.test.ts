@@ -82,7 +82,6 @@ describe("happy path", () => {
 
     // 3. A person with write permission approves: the app merges exactly the approved SHA.
     github.get(`${repoPath}/collaborators/alice/permission`).reply(200, { permission: "write", role_name: "write", user: { login: "alice" } });
-    github.get(/\/repos\/acme\/agent\/git\/ref\/heads(%2F|\/)main/).reply(200, { ref: "refs/heads/main", object: { sha: BASE_HEAD, type: "commit" } });
     github.put(`${repoPath}/pulls/7/merge`, { sha: HEAD, merge_method: "squash", commit_title: "Fix typo in greeting (#7)" }).reply(200, { sha: MERGE, merged: true, message: "Pull Request successfully merged" });
     // The merge commit's first parent is the base head the merge really went onto.
     github.get(`${repoPath}/git/commits/${MERGE}`).reply(200, { sha: MERGE, tree: { sha: sha("t") }, parents: [{ sha: BASE_HEAD }] });

@@ -32,7 +32,6 @@ afterEach(async () => {
 function mockOneMerge(permissionLookups: number) {
   nock(API).get(/\/repos\/acme\/agent\/contents\/\.github(%2F|\/)upgrade-queue\.yml/).reply(404, { message: "Not Found" });
   nock(API).get(`${repoPath}/collaborators/alice/permission`).times(permissionLookups).reply(200, { permission: "write", role_name: "write", user: { login: "alice" } });
-  nock(API).get(/\/repos\/acme\/agent\/git\/ref\/heads(%2F|\/)main/).reply(200, { ref: "refs/heads/main", object: { sha: BASE_HEAD, type: "commit" } });
   nock(API).put(`${repoPath}/pulls/12/merge`, { sha: SEED_HEAD, merge_method: "squash", commit_title: "Teach the agent to cache embeddings (#12)" }).reply(200, { sha: MERGE, merged: true });
   nock(API).get(`${repoPath}/git/commits/${MERGE}`).reply(200, { sha: MERGE, tree: { sha: sha("t") }, parents: [{ sha: BASE_HEAD }] });
   nock(API).post(`${repoPath}/issues/12/labels`, { labels: ["upgrade:applied"] }).reply(200, []);

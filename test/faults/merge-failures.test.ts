@@ -23,7 +23,6 @@ beforeEach(async () => {
   nock(API).post("/app/installations/1/access_tokens").reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z" });
   nock(API).get(/\/repos\/acme\/agent\/contents\/\.github(%2F|\/)upgrade-queue\.yml/).reply(404, { message: "Not Found" });
   nock(API).get(`${repoPath}/collaborators/alice/permission`).reply(200, { permission: "write", role_name: "write", user: { login: "alice" } });
-  nock(API).get(/\/repos\/acme\/agent\/git\/ref\/heads(%2F|\/)main/).reply(200, { ref: "refs/heads/main", object: { sha: BASE_HEAD, type: "commit" } });
 });
 afterEach(async () => {
   await app.close();

@@ -81,15 +81,10 @@ export function branchHead(branch: string, sha: string): void {
 }
 
 /**
- * The merge API called with exactly the approved SHA. How the app learns `previousSha` (the base
- * head before the merge: read before merging, or the merge commit's first parent) is its own
- * business, so both reads are offered and the tests assert the recorded `previousSha` instead.
+ * The merge API called with exactly the approved SHA, then the merge commit read for its first
+ * parent (the base head before the merge: `previousSha`).
  */
 export function merge(pull: number, body: { sha: string; merge_method?: string; commit_title?: string }, mergeSha: string, options: { parent: string }): void {
-  nock(API)
-    .get(/\/repos\/acme\/agent\/git\/ref\/heads(%2F|\/)main$/)
-    .optionally()
-    .reply(200, { ref: "refs/heads/main", object: { sha: options.parent, type: "commit" } });
   nock(API)
     .put(`${repoPath}/pulls/${pull}/merge`, (actual) => {
       expect(actual).toMatchObject({ merge_method: "squash", commit_title: `Teach the agent to cache embeddings (#${pull})`, ...body });
@@ -98,7 +93,6 @@ export function merge(pull: number, body: { sha: string; merge_method?: string; 
     .reply(200, { sha: mergeSha, merged: true, message: "Pull Request successfully merged" });
   nock(API)
     .get(`${repoPath}/git/commits/${mergeSha}`)
-    .optionally()
     .reply(200, { sha: mergeSha, tree: { sha: "f".repeat(40) }, parents: [{ sha: options.parent }] });
 }
 

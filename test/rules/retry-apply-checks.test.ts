@@ -8,10 +8,10 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type TestApp, createTestApp } from "../support/app.js";
-import { expectAllMocksUsed, useNock } from "../support/nock.js";
+import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { FULL, INSTALLATION, checkRun, comment, examples, sha } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
-import { checks, config, deleteBranch, expectComment, merge, permission, stateChange, token, updateCheckRun } from "./github.js";
+import { branchHead, checks, config, deleteBranch, expectComment, merge, permission, repoPath, stateChange, token, updateCheckRun } from "./github.js";
 
 useNock();
 
@@ -46,6 +46,23 @@ function statusPayload(opts: { sha: string; context: string; state: string }) {
   Object.assign(p, { sha: opts.sha, context: opts.context, state: opts.state, sender: { login: "ci-bot[bot]", type: "Bot" } });
   return p;
 }
+
+describe("mergeMethod", () => {
+  it("rebase leaves no merge commit to ask, so previousSha is the base head read just before merging", async () => {
+    const id = await seedUpgrade(app.db, { status: "failed", approvedSha: SEED_HEAD, approvals: [{ login: "alice" }], testResults: { state: "passed" } });
+    config("mergeMethod: rebase\n");
+    permission("bob", "write");
+    branchHead("main", BASE_HEAD);
+    nock(API).put(`${repoPath}/pulls/12/merge`, { sha: SEED_HEAD, merge_method: "rebase", commit_title: "Teach the agent to cache embeddings (#12)" }).reply(200, { sha: MERGE, merged: true });
+    // No `GET /git/commits/:sha`: a rebased head's first parent is not the old base head.
+    stateChange(12, "failed", "applied", (b) => b.conclusion === "success");
+    expectComment(12, "Applied: merged `ddddddd` into `main` as `ccccccc` (previous head `bbbbbbb`).");
+    deleteBranch("self-modify/cache");
+    await app.send("issue_comment", comment({ number: 12, login: "bob", body: "/retry" }));
+    expectAllMocksUsed();
+    await expectApplied(id);
+  });
+});
 
 describe("failed and /retry", () => {
   it("a refused merge, then /retry while approvals of the head still hold: approved again and merged", async () => {

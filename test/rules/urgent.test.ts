@@ -150,7 +150,6 @@ describe("the daily budget", () => {
     config("urgent:\n  enabled: true\n  maxPerDay: 2\n");
 
     checks(sha("1"), [{ name: "test", conclusion: "success" }]);
-    nock(API).get(/\/git\/ref\/heads(%2F|\/)main$/).optionally().reply(200, { object: { sha: BASE_HEAD } });
     nock(API)
       .put(`${repoPath}/pulls/12/merge`, { sha: sha("1"), merge_method: "squash", commit_title: "Teach the agent to cache embeddings (#12)" })
       .reply(200, { sha: MERGE, merged: true });
@@ -219,7 +218,6 @@ describe("the budget when several go green at once", () => {
     // Whichever two win the budget are merged; every other request may repeat.
     const merged: number[] = [];
     const comments: Array<{ pull: number; body: string }> = [];
-    nock(API).get(/\/git\/ref\/heads(%2F|\/)main$/).optionally().reply(200, { object: { sha: BASE_HEAD } }).persist();
     nock(API)
       .put(/\/repos\/acme\/agent\/pulls\/\d+\/merge$/)
       .reply((uri) => {
