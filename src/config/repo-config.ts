@@ -11,57 +11,36 @@ const nonNegativeInt = z.number().int().min(0);
 
 export const AutoApproveConfig = z
   .strictObject({
-    /** Approve low-risk upgrades automatically once `afterHours` have passed. */
-    enabled: z.boolean().default(false),
-    /** Hours since the proposal before a low-risk upgrade is auto-approved. */
-    afterHours: z.number().min(0).default(24),
-    /** Largest diff (additions + deletions) that counts as low-risk. */
-    maxDiffLines: nonNegativeInt.default(50),
+    enabled: z.boolean().default(false).describe("Approve low-risk upgrades automatically once `afterHours` have passed."),
+    afterHours: z.number().min(0).default(24).describe("Hours since the proposal before a low-risk upgrade is auto-approved."),
+    maxDiffLines: nonNegativeInt.default(50).describe("Largest diff (additions + deletions) that counts as low-risk."),
   })
   .default({ enabled: false, afterHours: 24, maxDiffLines: 50 });
 
 export const UrgentConfig = z
   .strictObject({
-    /** Let an `Upgrade-Urgency: urgent` trailer skip the approval (never the tests). */
-    enabled: z.boolean().default(false),
-    /** Largest diff that may bypass the approval. */
-    maxDiffLines: nonNegativeInt.default(200),
-    /** Bypasses allowed per repository in any 24 hours. */
-    maxPerDay: nonNegativeInt.default(3),
+    enabled: z.boolean().default(false).describe("Let an `Upgrade-Urgency: urgent` trailer skip the approval (never the tests)."),
+    maxDiffLines: nonNegativeInt.default(200).describe("Largest diff that may bypass the approval."),
+    maxPerDay: nonNegativeInt.default(3).describe("Bypasses allowed per repository in any 24 hours."),
   })
   .default({ enabled: false, maxDiffLines: 200, maxPerDay: 3 });
 
 export const RepoConfig = z.strictObject({
-  /** Head branches with this prefix are upgrades. */
-  branchPrefix: z.string().min(1).default("self-modify/"),
-  /** Target branch of upgrade pull requests; the repository's default branch when unset. */
-  baseBranch: z.string().min(1).optional(),
-  /** Distinct approvers needed. */
-  requiredApprovals: positiveInt.default(1),
-  /** Globs; an upgrade that changes a matching file is guarded. */
-  guardedPaths: z.array(z.string().min(1)).default([".github/**"]),
-  /** Approvers with admin or maintain permission needed for a guarded upgrade. */
-  guardedApprovals: positiveInt.default(2),
-  /** Extra logins allowed to approve. */
-  approvers: z.array(z.string().min(1)).default([]),
-  /** Check-run names or status contexts that make the test gate; empty means all. */
-  requiredChecks: z.array(z.string().min(1)).default([]),
-  /** `auto`: merge once approved and green; `manual`: wait for `/apply`. */
-  applyMode: z.enum(["auto", "manual"]).default("auto"),
-  /** How the app merges. */
-  mergeMethod: z.enum(["merge", "squash", "rebase"]).default("squash"),
-  /** Larger proposals (additions + deletions) are rejected. */
-  maxDiffLines: positiveInt.default(10000),
-  /** Undecided proposals expire after this many hours (fractions allowed). */
-  expireAfterHours: z.number().positive().default(168),
-  /** Low-risk auto-approval. */
-  autoApprove: AutoApproveConfig,
-  /** Delete the head branch after apply, reject or expiry. */
-  deleteBranch: z.boolean().default(true),
-  /** Terminal upgrades older than this many days are pruned; 0 keeps all. */
-  retentionDays: nonNegativeInt.default(90),
-  /** Urgent bypass of the approval (never of the tests). */
-  urgent: UrgentConfig,
+  branchPrefix: z.string().min(1).default("self-modify/").describe("Head branches with this prefix are upgrades."),
+  baseBranch: z.string().min(1).optional().describe("Target branch of upgrade pull requests; the repository's default branch when unset."),
+  requiredApprovals: positiveInt.default(1).describe("Distinct approvers needed."),
+  guardedPaths: z.array(z.string().min(1)).default([".github/**"]).describe("Globs; an upgrade that changes a matching file is guarded."),
+  guardedApprovals: positiveInt.default(2).describe("Approvers with admin or maintain permission needed for a guarded upgrade."),
+  approvers: z.array(z.string().min(1)).default([]).describe("Extra logins allowed to approve."),
+  requiredChecks: z.array(z.string().min(1)).default([]).describe("Check-run names or status contexts that make the test gate; empty means all."),
+  applyMode: z.enum(["auto", "manual"]).default("auto").describe("`auto`: merge once approved and green; `manual`: wait for `/apply`."),
+  mergeMethod: z.enum(["merge", "squash", "rebase"]).default("squash").describe("How the app merges."),
+  maxDiffLines: positiveInt.default(10000).describe("Larger proposals (additions + deletions) are rejected."),
+  expireAfterHours: z.number().positive().default(168).describe("Undecided proposals expire after this many hours (fractions allowed)."),
+  autoApprove: AutoApproveConfig.describe("Low-risk auto-approval."),
+  deleteBranch: z.boolean().default(true).describe("Delete the head branch after apply, reject or expiry."),
+  retentionDays: nonNegativeInt.default(90).describe("Terminal upgrades older than this many days are pruned; 0 keeps all."),
+  urgent: UrgentConfig.describe("Urgent bypass of the approval (never of the tests)."),
 });
 export type RepoConfig = z.infer<typeof RepoConfig>;
 

@@ -169,4 +169,14 @@ describe("repoConfigJsonSchema", () => {
     expect(schema.properties.requiredApprovals?.default).toBe(1);
     expect(schema.additionalProperties).toBe(false);
   });
+
+  it("gives every key, nested ones included, a description for editors", () => {
+    type Node = { description?: string; properties?: Record<string, Node> };
+    const undescribed = (node: Node, path: string): string[] =>
+      Object.entries(node.properties ?? {}).flatMap(([key, child]) => [...(child.description ? [] : [`${path}${key}`]), ...undescribed(child, `${path}${key}.`)]);
+    const schema = repoConfigJsonSchema() as Node;
+    expect(undescribed(schema, "")).toEqual([]);
+    expect(schema.properties?.mergeMethod?.description).toBe("How the app merges.");
+    expect(schema.properties?.urgent?.properties?.maxPerDay?.description).toBe("Bypasses allowed per repository in any 24 hours.");
+  });
 });
