@@ -381,6 +381,15 @@ export async function countsByStatus(db: Db): Promise<Record<string, number>> {
   return counts;
 }
 
+/** GitHub writes that saved transitions still owe (`PendingEffect`), and the oldest one's age. */
+export async function pendingEffectStats(db: Db, now: Date): Promise<{ count: number; oldestSeconds: number }> {
+  const [count, oldest] = await Promise.all([
+    db.pendingEffect.count(),
+    db.pendingEffect.findFirst({ orderBy: { createdAt: "asc" }, select: { createdAt: true } }),
+  ]);
+  return { count, oldestSeconds: oldest ? Math.max(0, (now.getTime() - oldest.createdAt.getTime()) / 1000) : 0 };
+}
+
 /** A database round trip that proves the connection works. */
 export async function pingDatabase(db: Db): Promise<void> {
   await db.$queryRaw`SELECT 1`;

@@ -25,6 +25,7 @@ describe("audit log, health and metrics", () => {
       });
     }
     await seedEvent(t.db, hidden, { type: "upgrade.applied", actor: "alice", via: "review" });
+    await t.db.pendingEffect.create({ data: { upgradeId: a.id, kind: "comment", body: "Applied", status: "applied", createdAt: new Date(Date.now() - 90_000), claimedUntil: new Date() } });
     served = await serveHandler(t.db, { githubBaseUrl: "https://github.com" }, fakeDashboard());
     browser = new Browser(served.url);
   });
@@ -101,6 +102,10 @@ describe("audit log, health and metrics", () => {
     expect(text).toContain('upgrade_queue_upgrades{state="applied"} 1');
     expect(text).toContain('upgrade_queue_upgrades{state="rolled_back"} 0');
     expect(text).toContain('upgrade_queue_transitions_total{from="proposed",to="approved"} 1');
+    expect(text).toContain("upgrade_queue_pending_github_writes 1");
+    const oldest = Number(/^upgrade_queue_pending_github_writes_oldest_seconds (\S+)$/m.exec(text)?.[1]);
+    expect(oldest).toBeGreaterThanOrEqual(90);
+    expect(oldest).toBeLessThan(3600);
     expect(text).toContain("# TYPE upgrade_queue_webhook_duration_seconds histogram");
     expect(text).toContain("upgrade_queue_github_requests_total");
     expect(text).toContain("process_cpu_seconds_total");

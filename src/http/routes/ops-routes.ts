@@ -1,7 +1,7 @@
 /** `/healthz` (liveness with a database round trip) and `/metrics` (Prometheus text). */
 import { Gauge, Registry } from "prom-client";
 import { metricsRegistry } from "../../metrics.js";
-import { countsByStatus, pingDatabase } from "../../store/queue-queries.js";
+import { countsByStatus, pendingEffectStats, pingDatabase } from "../../store/queue-queries.js";
 import type { App, RouteContext } from "../app-env.js";
 
 const HEALTH_TIMEOUT_MS = 3000;
@@ -27,6 +27,24 @@ export function registerOpsRoutes(app: App, { deps }: RouteContext): void {
     async collect() {
       const counts = await countsByStatus(deps.db);
       for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+    },
+  });
+
+  // Owed writes normally live for seconds; a growing count or age means GitHub keeps failing them.
+  new Gauge({
+    name: "upgrade_queue_pending_github_writes",
+    help: "Comments, PR closes and branch deletions that saved transitions still owe to GitHub",
+    registers: [scrapeRegistry],
+    async collect() {
+      this.set((await pendingEffectStats(deps.db, new Date())).count);
+    },
+  });
+  new Gauge({
+    name: "upgrade_queue_pending_github_writes_oldest_seconds",
+    help: "Age of the oldest write a saved transition still owes to GitHub (0 when none)",
+    registers: [scrapeRegistry],
+    async collect() {
+      this.set((await pendingEffectStats(deps.db, new Date())).oldestSeconds);
     },
   });
 
