@@ -53,9 +53,15 @@ export async function isRelevant(deps: PipelineDeps, job: Job): Promise<boolean>
       return job.pull.headRef.startsWith(prefixOf(config));
     }
     case "review":
-    case "label":
+    case "label": {
+      // An upgrade's PR always comes from a prefixed branch: most reviews and labels (those on
+      // other PRs) are told apart without a database read.
+      const { config } = await cachedConfigFor(deps, job);
+      if (!job.headRef.startsWith(prefixOf(config))) return false;
+      return deps.store.hasPull(job.repository, job.pullNumber);
+    }
     case "comment":
-      return (await deps.store.byPull(job.repository, job.pullNumber)) !== null;
+      return deps.store.hasPull(job.repository, job.pullNumber);
     case "checks":
       return (await deps.store.idsByHeadSha(job.repository, job.sha)).length > 0;
   }

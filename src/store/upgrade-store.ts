@@ -75,6 +75,11 @@ export function createUpgradeStore(db: Db, options: { serialiseWrites: boolean }
     openByBranch: (repository: string, branchName: string) =>
       load({ repository, branchName, status: { in: ["proposed", "approved", "failed"] } }),
 
+    /** Whether the PR is an upgrade's (one indexed lookup, for relevance checks). */
+    async hasPull(repository: string, pullNumber: number): Promise<boolean> {
+      return (await db.upgrade.findUnique({ where: { repository_pullNumber: { repository, pullNumber } }, select: { id: true } })) !== null;
+    },
+
     async idsByHeadSha(repository: string, headSha: string): Promise<number[]> {
       const rows = await db.upgrade.findMany({ where: { repository, headSha }, select: { id: true } });
       return rows.map((r) => r.id);
