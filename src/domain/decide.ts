@@ -77,6 +77,8 @@ export function decide(upgrade: UpgradeState, input: UpgradeInput, config: RepoC
       b.set({ mergeClaimSha: null }).event("upgrade.merge_retried", "upgrade-queue", input.via, { claimedSha: upgrade.mergeClaimSha });
       // Someone (auto mode or an /apply) had already decided to merge: do what they decided.
       return maybeApply(b, config, ctx, "command").decision;
+    case "merge_gate_not_green":
+      return onMergeGateNotGreen(b, input, ctx);
     case "rollback_committed":
       if (upgrade.status !== "applied") return NOTHING();
       return b
@@ -444,6 +446,24 @@ function onMergeSucceeded(b: Builder, input: Input<"merge_succeeded">, config: R
     .comment(`Applied: merged \`${b.state.approvedSha?.slice(0, 7)}\` into \`${b.state.baseBranch}\` as \`${input.mergeCommitSha.slice(0, 7)}\` (previous head \`${input.previousSha.slice(0, 7)}\`). An admin or maintainer can undo it with \`/rollback\`.${b.state.bypassed ? "\n\nThis was an urgent bypass: approvers, please review it after the fact." : ""}`);
   if (config.deleteBranch) b.effect({ kind: "delete_branch" });
   return b.decision;
+}
+
+/**
+ * The recorded gate said green, GitHub says otherwise now (a check created or re-run whose
+ * webhook was late or lost): the claim is released and the gate recorded; failed tests fail the
+ * upgrade as they would have on arrival, pending ones leave it approved until they pass.
+ */
+function onMergeGateNotGreen(b: Builder, input: Input<"merge_gate_not_green">, ctx: DecideContext): Decision {
+  const { results } = input;
+  if (b.state.status !== "approved" || b.state.mergeClaimSha === null || results.sha !== b.state.approvedSha) return NOTHING();
+  b.set({ mergeClaimSha: null, mergeClaimedAt: null, testResults: results })
+    .effect({ kind: "sync_check_run" })
+    .event("upgrade.merge_deferred", "upgrade-queue", "check", { sha: results.sha, tests: results.state, summary: results.summary });
+  if (results.state === "failed") {
+    b.event("upgrade.tests_failed", "upgrade-queue", "check", { sha: results.sha, summary: results.summary });
+    return fail(b, `tests failed on ${results.sha.slice(0, 7)}: ${results.summary}`, "check", ctx).decision;
+  }
+  return b.comment(`Not merged yet: the test gate on \`${results.sha.slice(0, 7)}\` is pending again (${code(results.summary)}). It merges once the checks pass.`).decision;
 }
 
 function onMergeFailed(b: Builder, input: Input<"merge_failed">, ctx: DecideContext): Decision {

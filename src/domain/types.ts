@@ -130,6 +130,8 @@ export type UpgradeInput =
   | { kind: "merge_succeeded"; mergeCommitSha: string; previousSha: string }
   | { kind: "merge_failed"; message: string; headMoved: boolean }
   | { kind: "merge_claim_lapsed"; via: Via }
+  /** The test gate read just before merging was not green: the merge is called off. */
+  | { kind: "merge_gate_not_green"; results: TestResults }
   | { kind: "rollback_committed"; rollbackSha: string; actor: string }
   | { kind: "revert_opened"; pullNumber: number; url: string | null; actor: string }
   | { kind: "revert_merged"; actor: string | null; via: Via }

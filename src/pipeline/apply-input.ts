@@ -9,6 +9,7 @@
  */
 import type { RepoConfig } from "../config/repo-config.js";
 import { decide } from "../domain/decide.js";
+import { evaluateTestGate } from "../domain/test-gate.js";
 import { type CheckRunView, checkRunView, invalidConfigView } from "../domain/messages.js";
 import type { DecideContext, Effect, UpgradeInput, UpgradePatch, UpgradeStatus } from "../domain/types.js";
 import { type GitHubPort, type RepoRef, splitRepository } from "../github/port.js";
@@ -113,6 +114,8 @@ async function decideAndPresent(
   presentation: Presentation,
 ): Promise<UpgradeRecord | null> {
   let input: UpgradeInput | null = firstInput;
+  // A pass started by test results has just read the gate from GitHub; any other merge reads it first.
+  const gateReadFor = firstInput.kind === "tests" ? firstInput.results.sha : null;
   let extraPatch = options.extraPatch;
   let first = true;
   while (input !== null) {
@@ -128,7 +131,7 @@ async function decideAndPresent(
     input = null;
     for (const owed of saved.effects) {
       if (owed.owedId !== null) presentation.open.add(owed.owedId);
-      const followUp = await runEffect(deps, port, repo, record, config, owed, presentation);
+      const followUp = await runEffect(deps, port, repo, record, config, owed, presentation, gateReadFor);
       if (followUp) input = followUp;
     }
   }
@@ -192,6 +195,7 @@ async function runEffect(
   config: RepoConfig,
   { effect, owedId }: Owed<Effect>,
   p: Presentation,
+  gateReadFor: string | null,
 ): Promise<UpgradeInput | null> {
   switch (effect.kind) {
     case "comment":
@@ -213,13 +217,19 @@ async function runEffect(
       p.deleteBranch.push(owedId);
       return null;
     case "merge":
-      return merge(port, repo, record, config, effect.sha);
+      return merge(port, repo, record, config, effect.sha, gateReadFor === effect.sha);
     case "rollback":
       return rollback(deps, port, repo, record);
   }
 }
 
-async function merge(port: GitHubPort, repo: RepoRef, record: UpgradeRecord, config: RepoConfig, sha: string): Promise<UpgradeInput> {
+async function merge(port: GitHubPort, repo: RepoRef, record: UpgradeRecord, config: RepoConfig, sha: string, gateJustRead: boolean): Promise<UpgradeInput> {
+  if (!gateJustRead) {
+    // The recorded gate may be stale: a check created or re-run since, whose webhook is late or
+    // was lost. The merge goes by what GitHub says now.
+    const results = evaluateTestGate(sha, await port.listChecks(repo, sha), config.requiredChecks);
+    if (results.state !== "passed") return { kind: "merge_gate_not_green", results };
+  }
   // A rebase leaves no merge commit to ask, so the base head is read before merging (another
   // merge landing in between would make it stale: rebase is the method that cannot tell).
   const headBefore = config.mergeMethod === "rebase" ? await port.getBranchHead(repo, record.state.baseBranch) : null;

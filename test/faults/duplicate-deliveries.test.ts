@@ -10,6 +10,7 @@ import { type TestApp, WEBHOOK_SECRET, createTestApp } from "../support/app.js";
 import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { FULL, review, sha } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
+import { checks } from "../rules/github.js";
 
 const repoPath = `/repos/${FULL}`;
 const BRANCH = "self-modify/cache";
@@ -32,6 +33,8 @@ afterEach(async () => {
 function mockOneMerge(permissionLookups: number) {
   nock(API).get(/\/repos\/acme\/agent\/contents\/\.github(%2F|\/)upgrade-queue\.yml/).reply(404, { message: "Not Found" });
   nock(API).get(`${repoPath}/collaborators/alice/permission`).times(permissionLookups).reply(200, { permission: "write", role_name: "write", user: { login: "alice" } });
+  // The gate, read again just before the one merge (an approval, not test results, starts it).
+  checks(SEED_HEAD, [{ name: "test", conclusion: "success" }]);
   nock(API).put(`${repoPath}/pulls/12/merge`, { sha: SEED_HEAD, merge_method: "squash", commit_title: "Teach the agent to cache embeddings (#12)" }).reply(200, { sha: MERGE, merged: true });
   nock(API).get(`${repoPath}/git/commits/${MERGE}`).reply(200, { sha: MERGE, tree: { sha: sha("t") }, parents: [{ sha: BASE_HEAD }] });
   nock(API).post(`${repoPath}/issues/12/labels`, { labels: ["upgrade:applied"] }).reply(200, []);

@@ -8,6 +8,7 @@ import { type TestApp, createTestApp } from "../support/app.js";
 import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { FULL, review, sha } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
+import { checks } from "../rules/github.js";
 
 const repoPath = `/repos/${FULL}`;
 const BRANCH = "self-modify/cache";
@@ -23,6 +24,8 @@ beforeEach(async () => {
   nock(API).post("/app/installations/1/access_tokens").reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z" });
   nock(API).get(/\/repos\/acme\/agent\/contents\/\.github(%2F|\/)upgrade-queue\.yml/).reply(404, { message: "Not Found" });
   nock(API).get(`${repoPath}/collaborators/alice/permission`).reply(200, { permission: "write", role_name: "write", user: { login: "alice" } });
+  // The gate, read again just before merging (the approval, not test results, starts the merge).
+  checks(SEED_HEAD, [{ name: "test", conclusion: "success" }]);
 });
 afterEach(async () => {
   await app.close();

@@ -87,7 +87,7 @@ describe("owed effects", () => {
     const id = await seedUpgrade(app.db, { testResults: { state: "passed" } });
     config(null);
     permission("alice", "write");
-    merge(12, { sha: SEED_HEAD }, sha("c"), { parent: sha("b") });
+    merge(12, { sha: SEED_HEAD }, sha("c"), { parent: sha("b"), gate: "reread" });
     stateChange(12, "proposed", "applied", (b) => b.conclusion === "success");
     nock(API).post(`${repoPath}/issues/12/comments`).times(4).reply(500, { message: "Server Error" });
     await app.send("pull_request_review", review({ number: 12, branch: "self-modify/cache", head: SEED_HEAD, reviewer: "alice", state: "approved" }));

@@ -1,13 +1,15 @@
 /**
  * CI results are about one commit. Approved at A, then B is pushed (the approval of A no longer
  * counts), then A's green check run arrives late: nothing is merged, nothing changes, and not
- * even after B is approved in turn.
+ * even after B is approved in turn. And a recorded green gate is not taken on trust at merge
+ * time: a check created or re-run since (its webhook late or lost) stops the merge.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type TestApp, createTestApp } from "../support/app.js";
 import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { FULL, checkRun, push, review, sha } from "../support/payloads.js";
-import { eventsOf, seedUpgrade } from "../support/seed.js";
+import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
+import { checks, deleteBranch, expectComment, merge, stateChange, updateCheckRun } from "../rules/github.js";
 
 const repoPath = `/repos/${FULL}`;
 const BRANCH = "self-modify/cache";
@@ -80,5 +82,44 @@ describe("an old commit's green CI after a new push", () => {
     const events = await eventsOf(app.db, id);
     expect(events.map((e) => e.type)).toEqual(["upgrade.proposed", "upgrade.approval_invalidated", "upgrade.approved"]);
     expect(events.some((e) => e.type === "upgrade.tests_passed" || e.type === "upgrade.applied")).toBe(false);
+  });
+});
+
+describe("a green gate that is no longer green when the approval comes", () => {
+  const approve = () => app.send("pull_request_review", review({ number: 12, branch: BRANCH, head: SEED_HEAD, reviewer: "alice", state: "approved" }));
+  const permission = () => nock(API).get(`${repoPath}/collaborators/alice/permission`).reply(200, { permission: "write", role_name: "write", user: { login: "alice" } });
+
+  it("a check queued since (its webhook not here yet): not merged, the claim released; merged when it passes", async () => {
+    const id = await seedUpgrade(app.db, { testResults: { state: "passed" } });
+    permission();
+    checks(SEED_HEAD, [{ name: "test", conclusion: "success" }, { name: "e2e", status: "queued" }]);
+    stateChange(12, "proposed", "approved", (b) => b.status === "in_progress" && b.output.summary.includes("1 of 2 checks passed; 1 pending"));
+    expectComment(12, "Approved by @alice", "Not merged yet: the test gate on `ddddddd` is pending again");
+    await approve();
+    expectAllMocksUsed(); // no PUT .../merge
+    expect(await app.db.upgrade.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "approved", approvedSha: SEED_HEAD, mergeClaimSha: null, mergeCommitSha: null });
+    expect((await eventsOf(app.db, id)).map((e) => e.type)).toEqual(["upgrade.proposed", "upgrade.approved", "upgrade.merge_deferred"]);
+
+    // e2e passes: its webhook brings fresh results, and the merge needs no second read.
+    checks(SEED_HEAD, [{ name: "test", conclusion: "success" }, { name: "e2e", conclusion: "success" }]);
+    merge(12, { sha: SEED_HEAD }, sha("c"), { parent: sha("b"), gate: "fresh" });
+    stateChange(12, "approved", "applied", (b) => b.conclusion === "success");
+    expectComment(12, "Applied: merged `ddddddd`");
+    deleteBranch("self-modify/cache");
+    await app.send("check_run", checkRun({ head: SEED_HEAD, name: "e2e", conclusion: "success" }));
+    expectAllMocksUsed();
+    expect(await app.db.upgrade.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "applied", mergeCommitSha: sha("c") });
+  });
+
+  it("a re-run that failed (its webhook lost): not merged, failed with the reason", async () => {
+    const id = await seedUpgrade(app.db, { testResults: { state: "passed" } });
+    permission();
+    checks(SEED_HEAD, [{ name: "test", conclusion: "failure" }]);
+    stateChange(12, "proposed", "failed", (b) => b.conclusion === "failure");
+    expectComment(12, "Approved by @alice", "Failed: `tests failed on ddddddd");
+    await approve();
+    expectAllMocksUsed(); // no PUT .../merge
+    expect(await app.db.upgrade.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "failed", mergeClaimSha: null });
+    expect((await eventsOf(app.db, id)).map((e) => e.type)).toEqual(["upgrade.proposed", "upgrade.approved", "upgrade.merge_deferred", "upgrade.tests_failed", "upgrade.failed"]);
   });
 });

@@ -82,9 +82,12 @@ export function branchHead(branch: string, sha: string): void {
 
 /**
  * The merge API called with exactly the approved SHA, then the merge commit read for its first
- * parent (the base head before the merge: `previousSha`).
+ * parent (the base head before the merge: `previousSha`). `gate: "reread"` when the merge is
+ * started by anything but test results (an approval, a command, a timer): the app reads the test
+ * gate (all green here) just before merging; `"fresh"` when test results started it.
  */
-export function merge(pull: number, body: { sha: string; merge_method?: string; commit_title?: string }, mergeSha: string, options: { parent: string }): void {
+export function merge(pull: number, body: { sha: string; merge_method?: string; commit_title?: string }, mergeSha: string, options: { parent: string; gate: "reread" | "fresh" }): void {
+  if (options.gate === "reread") checks(body.sha, [{ name: "test", conclusion: "success" }]);
   nock(API)
     .put(`${repoPath}/pulls/${pull}/merge`, (actual) => {
       expect(actual).toMatchObject({ merge_method: "squash", commit_title: `Teach the agent to cache embeddings (#${pull})`, ...body });

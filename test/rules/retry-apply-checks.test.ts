@@ -28,8 +28,8 @@ const BASE_HEAD = sha("b");
 const MERGE = sha("c");
 
 /** The merge of the seeded upgrade at SEED_HEAD, recorded as applied. */
-function mergeAndApply(from: string, ...commentParts: string[]) {
-  merge(12, { sha: SEED_HEAD }, MERGE, { parent: BASE_HEAD });
+function mergeAndApply(gate: "reread" | "fresh", from: string, ...commentParts: string[]) {
+  merge(12, { sha: SEED_HEAD }, MERGE, { parent: BASE_HEAD, gate });
   stateChange(12, from, "applied", (b) => b.status === "completed" && b.conclusion === "success" && b.output.title === "Applied");
   expectComment(12, ...commentParts, "Applied: merged `ddddddd` into `main` as `ccccccc` (previous head `bbbbbbb`).");
   deleteBranch("self-modify/cache");
@@ -52,6 +52,7 @@ describe("mergeMethod", () => {
     const id = await seedUpgrade(app.db, { status: "failed", approvedSha: SEED_HEAD, approvals: [{ login: "alice" }], testResults: { state: "passed" } });
     config("mergeMethod: rebase\n");
     permission("bob", "write");
+    checks(SEED_HEAD, [{ name: "test", conclusion: "success" }]); // the gate, read again before merging
     branchHead("main", BASE_HEAD);
     nock(API).put(`${repoPath}/pulls/12/merge`, { sha: SEED_HEAD, merge_method: "rebase", commit_title: "Teach the agent to cache embeddings (#12)" }).reply(200, { sha: MERGE, merged: true });
     // No `GET /git/commits/:sha`: a rebased head's first parent is not the old base head.
@@ -69,7 +70,7 @@ describe("failed and /retry", () => {
     const id = await seedUpgrade(app.db, { status: "failed", approvedSha: SEED_HEAD, approvals: [{ login: "alice" }], testResults: { state: "passed" } });
     config(null);
     permission("bob", "write");
-    mergeAndApply("failed", "Retrying: approvals of `ddddddd` still hold.");
+    mergeAndApply("reread", "failed", "Retrying: approvals of `ddddddd` still hold.");
     await app.send("issue_comment", comment({ number: 12, login: "bob", body: "Conflict fixed upstream.\n/retry" }));
     expectAllMocksUsed();
     await expectApplied(id);
@@ -92,7 +93,7 @@ describe("failed and /retry", () => {
     expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).status).toBe("approved");
 
     checks(SEED_HEAD, [{ name: "test", conclusion: "success" }]);
-    mergeAndApply("approved");
+    mergeAndApply("fresh", "approved");
     await app.send("check_run", checkRun({ head: SEED_HEAD, name: "test", conclusion: "success" }));
     expectAllMocksUsed();
     await expectApplied(id);
@@ -143,7 +144,7 @@ describe("applyMode: manual", () => {
     expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).status).toBe("approved");
 
     permission("bob", "write");
-    mergeAndApply("approved");
+    mergeAndApply("reread", "approved");
     await app.send("issue_comment", comment({ number: 12, login: "bob", body: "/apply" }));
     expectAllMocksUsed();
     await expectApplied(id);
@@ -186,7 +187,7 @@ describe("requiredChecks", () => {
 
     // `lint` is a commit status: its success completes the gate, and the upgrade merges.
     checks(SEED_HEAD, [{ name: "docs", conclusion: "failure" }, { name: "test", conclusion: "success" }], [{ context: "lint", state: "success" }]);
-    mergeAndApply("approved");
+    mergeAndApply("fresh", "approved");
     await app.send("status", statusPayload({ sha: SEED_HEAD, context: "lint", state: "success" }));
     expectAllMocksUsed();
     await expectApplied(id);

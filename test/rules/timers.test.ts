@@ -37,7 +37,7 @@ function expiryRequests(pull: number, branch: string, hours: string, checkRunId 
 }
 
 function autoApproveAndMergeRequests(pull: number, branch: string, checkRunId = 77) {
-  merge(pull, { sha: SEED_HEAD }, MERGE, { parent: BASE_HEAD });
+  merge(pull, { sha: SEED_HEAD }, MERGE, { parent: BASE_HEAD, gate: "reread" });
   stateChange(pull, "proposed", "applied", (b) => b.conclusion === "success", checkRunId);
   expectComment(pull, "Auto-approved: low-risk (10 changed lines, not guarded), tests passed", "Applied: merged `ddddddd`");
   deleteBranch(branch);
@@ -127,7 +127,7 @@ describe("auto-approve", () => {
 
     app.clock.now = at("11:31");
     config(config2h);
-    merge(17, { sha: SEED_HEAD }, sha("9"), { parent: MERGE });
+    merge(17, { sha: SEED_HEAD }, sha("9"), { parent: MERGE, gate: "reread" });
     stateChange(17, "proposed", "applied", () => true);
     expectComment(17, "Auto-approved");
     deleteBranch("self-modify/new");

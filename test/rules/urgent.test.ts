@@ -76,7 +76,7 @@ describe("the bypass", () => {
 
     // Green: bypassed and merged, with nobody's approval.
     checks(HEAD, [{ name: "test", conclusion: "success" }]);
-    merge(12, { sha: HEAD }, MERGE, { parent: BASE_HEAD });
+    merge(12, { sha: HEAD }, MERGE, { parent: BASE_HEAD, gate: "fresh" });
     stateChange(12, "proposed", "applied", (b) => b.conclusion === "success" && b.output.title === "Applied without approval (urgent)");
     const bodies = expectComment(
       12,
@@ -112,7 +112,7 @@ describe("the bypass", () => {
     updateCheckRun(() => true, 77);
     updateCheckRun(() => true, 78);
     // #14 is exactly at urgent.maxDiffLines (200): bypassed (and merged).
-    merge(14, { sha: SEED_HEAD }, MERGE, { parent: BASE_HEAD });
+    merge(14, { sha: SEED_HEAD }, MERGE, { parent: BASE_HEAD, gate: "fresh" });
     stateChange(14, "proposed", "applied", () => true, 79);
     expectComment(14, "**Urgent:**");
     deleteBranch("self-modify/fine");
