@@ -5,14 +5,11 @@
  * comments on the PR naming the user, and the event has `via: dashboard`. A read-only user sees
  * no buttons, and a forged post is refused.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AppProcess, eventually, freePort, startAppProcess } from "../support/app-process.js";
-import { testPrivateKey } from "../support/app.js";
-import { createEmptyPostgresDatabase, testDatabaseProvider } from "../support/database.js";
+import { type AppProcess, eventually, freePort, contractEnv, startAppProcess } from "../support/app-process.js";
+import { type EmptyDatabase, createEmptyTestDatabase } from "../support/database.js";
 import { type FakeGitHub, createWebhookSender, startFakeGitHub } from "../support/fake-github/index.js";
 
 const SECRET = "browser-e2e-secret";
@@ -23,7 +20,7 @@ describe("approving from the status page, end to end", () => {
   let fake: FakeGitHub;
   let app: AppProcess;
   let browser: Browser;
-  let dropDatabase: (() => Promise<void>) | null = null;
+  let database: EmptyDatabase;
   let number = 0;
 
   beforeAll(async () => {
@@ -32,26 +29,15 @@ describe("approving from the status page, end to end", () => {
     fake.setCollaborator(REPO, "alice", "write");
     fake.setCollaborator(REPO, "rita", "read");
     fake.setUser("agent", { type: "User" });
-    let databaseUrl = `file:${join(mkdtempSync(join(tmpdir(), "uq-browser-")), "queue.db")}`;
-    if (testDatabaseProvider() === "postgresql") {
-      const empty = await createEmptyPostgresDatabase();
-      databaseUrl = empty.url;
-      dropDatabase = empty.drop;
-    }
+    database = await createEmptyTestDatabase();
     const port = await freePort();
     app = await startAppProcess(
-      {
-        APP_ID: String(fake.appId),
-        PRIVATE_KEY: testPrivateKey(),
-        WEBHOOK_SECRET: SECRET,
-        GHE_HOST: fake.host,
-        GHE_PROTOCOL: "http",
-        DATABASE_URL: databaseUrl,
+      contractEnv(fake, { secret: SECRET, databaseUrl: database.url }, {
         PUBLIC_URL: `http://127.0.0.1:${port}`,
         GITHUB_CLIENT_ID: fake.clientId,
         GITHUB_CLIENT_SECRET: fake.clientSecret,
         SESSION_SECRET: "browser-e2e-session-secret",
-      },
+      }),
       { port },
     );
     fake.autoDeliver({ url: `${app.url}/api/github/webhooks`, secret: SECRET });
@@ -77,7 +63,7 @@ describe("approving from the status page, end to end", () => {
     await browser?.close();
     await app?.stop();
     await fake?.close();
-    await dropDatabase?.();
+    await database?.drop();
   });
 
   async function signIn(login: string): Promise<Page> {

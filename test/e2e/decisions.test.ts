@@ -2,8 +2,9 @@
  * Rejections, refused approvals, the test gate blocking a merge, invalid config, and deliveries
  * that must cost nothing: signed webhooks in, exact GitHub requests out (nock).
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type TestApp, createTestApp } from "../support/app.js";
+import { describe, expect, it } from "vitest";
+import type { TestApp } from "../support/app.js";
+import { useTestApp } from "../support/use-test-app.js";
 import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { FULL, checkRun, comment, labeled, pullRequest, push, review, sha } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
@@ -15,12 +16,8 @@ const CONFIG = /\/repos\/acme\/agent\/contents\/\.github(%2F|\/)upgrade-queue\.y
 useNock();
 
 let app: TestApp;
-beforeEach(async () => {
-  app = await createTestApp();
+useTestApp((created) => (app = created), () => {
   nock(API).post("/app/installations/1/access_tokens").reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z" });
-});
-afterEach(async () => {
-  await app.close();
 });
 
 function noConfig() {

@@ -8,8 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeGitHub, createWebhookSender, startFakeGitHub } from "../support/fake-github/index.js";
-import { type AppProcess, eventually, startAppProcess } from "../support/app-process.js";
-import { testPrivateKey } from "../support/app.js";
+import { type AppProcess, eventually, contractEnv, startAppProcess } from "../support/app-process.js";
 import { createEmptyPostgresDatabase, testDatabaseProvider } from "../support/database.js";
 
 const SECRET = "npm-start-secret";
@@ -43,16 +42,7 @@ describe("npm start against a GitHub-compatible server", () => {
       databaseUrl = empty.url;
       dropDatabase = empty.drop;
     }
-    app = await startAppProcess({
-      APP_ID: String(fake.appId),
-      PRIVATE_KEY: testPrivateKey(),
-      WEBHOOK_SECRET: SECRET,
-      GHE_HOST: fake.host,
-      GHE_PROTOCOL: "http",
-      DATABASE_URL: databaseUrl,
-      STATUS_PAGE_TOKEN: "wall-screen-token",
-      SWEEP_INTERVAL_SECONDS: "1",
-    });
+    app = await startAppProcess(contractEnv(fake, { secret: SECRET, databaseUrl }, { STATUS_PAGE_TOKEN: "wall-screen-token", SWEEP_INTERVAL_SECONDS: "1" }));
     fake.autoDeliver({ url: `${app.url}/api/github/webhooks`, secret: SECRET });
   });
 

@@ -4,15 +4,11 @@
  * delivery needs after it was stored, is SIGKILLed there, and a second process on the same
  * database finishes it once the dead process's claim has lapsed (it is no longer renewed).
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, type Db } from "../../src/store/prisma-client.js";
 import { CLAIM_MS } from "../../src/store/delivery-store.js";
-import { type AppProcess, eventually, startAppProcess } from "../support/app-process.js";
-import { testPrivateKey } from "../support/app.js";
-import { createEmptyPostgresDatabase, testDatabaseProvider } from "../support/database.js";
+import { type AppProcess, eventually, contractEnv, startAppProcess } from "../support/app-process.js";
+import { type EmptyDatabase, createEmptyTestDatabase } from "../support/database.js";
 import { type FakeGitHub, createWebhookSender, startFakeGitHub } from "../support/fake-github/index.js";
 
 const SECRET = "crash-restart-secret";
@@ -21,8 +17,7 @@ const BRANCH = "self-modify/survive-a-crash";
 
 describe("a process killed after acknowledging a delivery", () => {
   let fake: FakeGitHub;
-  let databaseUrl: string;
-  let dropDatabase: (() => Promise<void>) | null = null;
+  let database: EmptyDatabase;
   const processes: AppProcess[] = [];
   let db: Db | null = null;
 
@@ -30,31 +25,18 @@ describe("a process killed after acknowledging a delivery", () => {
     fake = await startFakeGitHub();
     fake.addRepo({ owner: "acme", name: "agent", private: true });
     fake.setUser("agent", { type: "User" });
-    databaseUrl = `file:${join(mkdtempSync(join(tmpdir(), "uq-crash-")), "queue.db")}`;
-    if (testDatabaseProvider() === "postgresql") {
-      const empty = await createEmptyPostgresDatabase();
-      databaseUrl = empty.url;
-      dropDatabase = empty.drop;
-    }
+    database = await createEmptyTestDatabase();
   });
 
   afterAll(async () => {
     for (const p of processes) await p.kill();
     await db?.$disconnect();
     await fake?.close();
-    await dropDatabase?.();
+    await database?.drop();
   });
 
   const start = async () => {
-    const app = await startAppProcess({
-      APP_ID: String(fake.appId),
-      PRIVATE_KEY: testPrivateKey(),
-      WEBHOOK_SECRET: SECRET,
-      GHE_HOST: fake.host,
-      GHE_PROTOCOL: "http",
-      DATABASE_URL: databaseUrl,
-      SWEEP_INTERVAL_SECONDS: "1",
-    });
+    const app = await startAppProcess(contractEnv(fake, { secret: SECRET, databaseUrl: database.url }, { SWEEP_INTERVAL_SECONDS: "1" }));
     processes.push(app);
     return app;
   };
@@ -72,7 +54,7 @@ describe("a process killed after acknowledging a delivery", () => {
     await eventually(() => fake.requests.some((r) => r.path.includes("/compare/")), "the first process to be mid-delivery");
     await first.kill();
 
-    db = createPrismaClient(databaseUrl);
+    db = createPrismaClient(database.url);
     const stored = await db.delivery.findUniqueOrThrow({ where: { id: sent.deliveryId } });
     expect(stored).toMatchObject({ processedAt: null, attempts: 1 });
     expect(stored.claimedUntil).not.toBeNull();

@@ -5,8 +5,9 @@
  */
 import { randomUUID } from "node:crypto";
 import { sign } from "@octokit/webhooks-methods";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type TestApp, WEBHOOK_SECRET, createTestApp } from "../support/app.js";
+import { describe, expect, it } from "vitest";
+import { type TestApp, WEBHOOK_SECRET, } from "../support/app.js";
+import { useTestApp } from "../support/use-test-app.js";
 import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { FULL, review, sha } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
@@ -20,13 +21,9 @@ const MERGE = sha("c");
 useNock();
 
 let app: TestApp;
-beforeEach(async () => {
-  app = await createTestApp();
+useTestApp((created) => (app = created), () => {
   // Concurrent first requests may each mint a token before the first one is cached.
   nock(API).post("/app/installations/1/access_tokens").reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z" }).persist();
-});
-afterEach(async () => {
-  await app.close();
 });
 
 /** Everything one approval of a green upgrade costs: one merge and its presentation. */

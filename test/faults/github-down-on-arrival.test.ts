@@ -2,8 +2,9 @@
  * GitHub is down when a delivery arrives, so the app cannot read the repository's config to
  * tell whether it matters: the delivery is kept, not dropped, and processed once GitHub is back.
  */
-import { afterEach, beforeEach, expect, it } from "vitest";
-import { type TestApp, createTestApp } from "../support/app.js";
+import { expect, it } from "vitest";
+import type { TestApp } from "../support/app.js";
+import { useTestApp } from "../support/use-test-app.js";
 import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { FULL, pullRequest, sha } from "../support/payloads.js";
 
@@ -11,12 +12,7 @@ const CONFIG = /\/repos\/acme\/agent\/contents\/\.github(%2F|\/)upgrade-queue\.y
 useNock();
 
 let app: TestApp;
-beforeEach(async () => {
-  app = await createTestApp();
-});
-afterEach(async () => {
-  await app.close();
-});
+useTestApp((created) => (app = created));
 
 it("keeps a delivery whose relevance cannot be read, and processes it after GitHub recovers", async () => {
   nock(API).post("/app/installations/1/access_tokens").reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z" });

@@ -3,8 +3,9 @@
  * merge may have happened: read the PR before trying again), a 409 means the head moved (the
  * approval no longer holds), a 405 means GitHub refuses (failed, explained).
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type TestApp, createTestApp } from "../support/app.js";
+import { describe, expect, it } from "vitest";
+import type { TestApp } from "../support/app.js";
+import { useTestApp } from "../support/use-test-app.js";
 import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { FULL, review, sha } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
@@ -19,16 +20,12 @@ const MERGE_BODY = { sha: SEED_HEAD, merge_method: "squash", commit_title: "Teac
 useNock();
 
 let app: TestApp;
-beforeEach(async () => {
-  app = await createTestApp();
+useTestApp((created) => (app = created), () => {
   nock(API).post("/app/installations/1/access_tokens").reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z" });
   nock(API).get(/\/repos\/acme\/agent\/contents\/\.github(%2F|\/)upgrade-queue\.yml/).reply(404, { message: "Not Found" });
   nock(API).get(`${repoPath}/collaborators/alice/permission`).reply(200, { permission: "write", role_name: "write", user: { login: "alice" } });
   // The gate, read again just before merging (the approval, not test results, starts the merge).
   checks(SEED_HEAD, [{ name: "test", conclusion: "success" }]);
-});
-afterEach(async () => {
-  await app.close();
 });
 
 function pull(merged: boolean) {

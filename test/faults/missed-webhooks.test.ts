@@ -4,8 +4,9 @@
  * person GitHub names for it. Mocks answer as GitHub does: the pull request *list* carries no
  * `merged`/`merged_by` (only the single-PR endpoint does).
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type TestApp, createTestApp } from "../support/app.js";
+import { describe, expect, it } from "vitest";
+import type { TestApp } from "../support/app.js";
+import { useTestApp } from "../support/use-test-app.js";
 import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { FULL, sha } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
@@ -20,14 +21,10 @@ const NEW_HEAD = sha("e");
 useNock();
 
 let app: TestApp;
-beforeEach(async () => {
-  app = await createTestApp();
+useTestApp((created) => (app = created), () => {
   nock(API).post("/app/installations/1/access_tokens").reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z" });
   nock(API).get("/installation/repositories").query(true).reply(200, { total_count: 1, repositories: [{ full_name: FULL, private: true, default_branch: "main" }] });
   nock(API).get(/\/repos\/acme\/agent\/contents\/\.github(%2F|\/)upgrade-queue\.yml/).reply(404, { message: "Not Found" });
-});
-afterEach(async () => {
-  await app.close();
 });
 
 /** A pull request as `GET /repos/{o}/{r}/pulls` lists it (pull-request-simple). */

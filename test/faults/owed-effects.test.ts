@@ -3,10 +3,11 @@
  * branch deletion is done. Those writes are owed (`PendingEffect`, saved with the transition):
  * the sweep does them, once, and only while they still fit the upgrade's state.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { deliverOwedEffects } from "../../src/pipeline/owed-effects.js";
 import { sweep } from "../../src/timers/sweep.js";
-import { BOT_LOGIN, type TestApp, createTestApp } from "../support/app.js";
+import { BOT_LOGIN, type TestApp } from "../support/app.js";
+import { useTestApp } from "../support/use-test-app.js";
 import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { FULL, review, sha } from "../support/payloads.js";
 import { SEED_HEAD, seedUpgrade } from "../support/seed.js";
@@ -15,13 +16,7 @@ import { closePull, config, deleteBranch, expectComment, merge, permission, repo
 useNock();
 
 let app: TestApp;
-beforeEach(async () => {
-  app = await createTestApp();
-  token();
-});
-afterEach(async () => {
-  await app.close();
-});
+useTestApp((created) => (app = created), token);
 
 const at = (time: string) => new Date(`2026-11-20T${time}:00Z`);
 const owed = () => app.db.pendingEffect.findMany({ orderBy: { id: "asc" } });

@@ -3,9 +3,10 @@
  * app may have closed a PR since (expiry on another replica). It reopens an upgrade only when
  * the PR is open now, not because the snapshot said so.
  */
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { reconcile } from "../../src/timers/reconcile.js";
-import { type TestApp, createTestApp } from "../support/app.js";
+import type { TestApp } from "../support/app.js";
+import { useTestApp } from "../support/use-test-app.js";
 import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { FULL } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
@@ -14,14 +15,10 @@ const repoPath = `/repos/${FULL}`;
 useNock();
 
 let app: TestApp;
-beforeEach(async () => {
-  app = await createTestApp();
+useTestApp((created) => (app = created), () => {
   nock(API).post("/app/installations/1/access_tokens").reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z" });
   nock(API).get("/installation/repositories").query(true).reply(200, { total_count: 1, repositories: [{ full_name: FULL, private: true, default_branch: "main" }] });
   nock(API).get(/\/repos\/acme\/agent\/contents\/\.github(%2F|\/)upgrade-queue\.yml/).reply(404, { message: "Not Found" });
-});
-afterEach(async () => {
-  await app.close();
 });
 
 const pull = (state: "open" | "closed") => ({

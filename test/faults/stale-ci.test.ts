@@ -4,8 +4,9 @@
  * even after B is approved in turn. And a recorded green gate is not taken on trust at merge
  * time: a check created or re-run since (its webhook late or lost) stops the merge.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type TestApp, createTestApp } from "../support/app.js";
+import { describe, expect, it } from "vitest";
+import type { TestApp } from "../support/app.js";
+import { useTestApp } from "../support/use-test-app.js";
 import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { FULL, checkRun, push, review, sha } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
@@ -19,13 +20,9 @@ const B = sha("e");
 useNock();
 
 let app: TestApp;
-beforeEach(async () => {
-  app = await createTestApp();
+useTestApp((created) => (app = created), () => {
   nock(API).post("/app/installations/1/access_tokens").reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z" });
   nock(API).get(/\/repos\/acme\/agent\/contents\/\.github(%2F|\/)upgrade-queue\.yml/).reply(404, { message: "Not Found" });
-});
-afterEach(async () => {
-  await app.close();
 });
 
 function mockPushOfB() {

@@ -4,14 +4,10 @@
  * receiving pushes of different upgrade branches at once. Every acknowledged delivery ends
  * processed, without error, and every branch gets exactly one pull request.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, type Db } from "../../src/store/prisma-client.js";
-import { type AppProcess, eventually, startAppProcess } from "../support/app-process.js";
-import { testPrivateKey } from "../support/app.js";
-import { createEmptyPostgresDatabase, testDatabaseProvider } from "../support/database.js";
+import { type AppProcess, eventually, contractEnv, startAppProcess } from "../support/app-process.js";
+import { type EmptyDatabase, createEmptyTestDatabase } from "../support/database.js";
 import { type FakeGitHub, createWebhookSender, startFakeGitHub } from "../support/fake-github/index.js";
 
 const SECRET = "two-processes-secret";
@@ -20,8 +16,7 @@ const BRANCHES = Array.from({ length: 12 }, (_, i) => `self-modify/change-${i}`)
 
 describe("two processes sharing one database", () => {
   let fake: FakeGitHub;
-  let databaseUrl: string;
-  let dropDatabase: (() => Promise<void>) | null = null;
+  let database: EmptyDatabase;
   const processes: AppProcess[] = [];
   let db: Db | null = null;
 
@@ -29,23 +24,18 @@ describe("two processes sharing one database", () => {
     fake = await startFakeGitHub();
     fake.addRepo({ owner: "acme", name: "agent", private: true });
     fake.setUser("agent", { type: "User" });
-    databaseUrl = `file:${join(mkdtempSync(join(tmpdir(), "uq-two-")), "queue.db")}`;
-    if (testDatabaseProvider() === "postgresql") {
-      const empty = await createEmptyPostgresDatabase();
-      databaseUrl = empty.url;
-      dropDatabase = empty.drop;
-    }
+    database = await createEmptyTestDatabase();
   });
 
   afterAll(async () => {
     for (const p of processes) await p.stop();
     await db?.$disconnect();
     await fake?.close();
-    await dropDatabase?.();
+    await database?.drop();
   });
 
   it("both start, and every delivery either receives is processed", async () => {
-    const env = { APP_ID: String(fake.appId), PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: SECRET, GHE_HOST: fake.host, GHE_PROTOCOL: "http", DATABASE_URL: databaseUrl };
+    const env = contractEnv(fake, { secret: SECRET, databaseUrl: database.url });
     processes.push(await startAppProcess(env));
     processes.push(await startAppProcess(env)); // the first one has the database open
     for (const branch of BRANCHES) fake.pushCommit({ repo: REPO, branch, message: `Change ${branch}`, files: { [`src/${branch.slice(12)}.ts`]: "export {};\n" }, author: "agent" });
@@ -53,7 +43,7 @@ describe("two processes sharing one database", () => {
     const sent = await Promise.all(BRANCHES.map((branch, i) => senders[i % 2]!.send("push", fake.payloads.push(REPO, branch))));
     expect(sent.map((s) => s.status)).toEqual(BRANCHES.map(() => 200));
 
-    db = createPrismaClient(databaseUrl);
+    db = createPrismaClient(database.url);
     const ids = sent.map((s) => s.deliveryId);
     await eventually(async () => (await db!.delivery.count({ where: { id: { in: ids }, processedAt: { not: null } } })) === ids.length, "every delivery to be processed", 40_000);
     expect(await db.delivery.findMany({ where: { error: { not: null } }, select: { id: true, error: true } })).toEqual([]);

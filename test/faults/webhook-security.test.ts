@@ -11,9 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, type Db } from "../../src/store/prisma-client.js";
-import { type AppProcess, eventually, startAppProcess } from "../support/app-process.js";
+import { type AppProcess, eventually, contractEnv, startAppProcess } from "../support/app-process.js";
 import { testPrivateKey } from "../support/app.js";
-import { createEmptyPostgresDatabase, testDatabaseProvider } from "../support/database.js";
+import { type EmptyDatabase, createEmptyTestDatabase } from "../support/database.js";
 import { type FakeGitHub, sign, startFakeGitHub } from "../support/fake-github/index.js";
 
 const SECRET = "security-secret";
@@ -25,36 +25,22 @@ describe("webhook signatures over HTTP", () => {
   let fake: FakeGitHub;
   let app: AppProcess;
   let db: Db;
-  let databaseUrl: string;
-  let dropDatabase: (() => Promise<void>) | null = null;
+  let database: EmptyDatabase;
 
   beforeAll(async () => {
     fake = await startFakeGitHub();
     fake.addRepo({ owner: "acme", name: "agent", private: true });
     fake.setUser("agent", { type: "User" });
-    databaseUrl = `file:${join(mkdtempSync(join(tmpdir(), "uq-sec-")), "queue.db")}`;
-    if (testDatabaseProvider() === "postgresql") {
-      const empty = await createEmptyPostgresDatabase();
-      databaseUrl = empty.url;
-      dropDatabase = empty.drop;
-    }
-    app = await startAppProcess({
-      APP_ID: String(fake.appId),
-      PRIVATE_KEY: testPrivateKey(),
-      WEBHOOK_SECRET: SECRET,
-      GHE_HOST: fake.host,
-      GHE_PROTOCOL: "http",
-      DATABASE_URL: databaseUrl,
-      LOG_LEVEL: "trace",
-    });
-    db = createPrismaClient(databaseUrl);
+    database = await createEmptyTestDatabase();
+    app = await startAppProcess(contractEnv(fake, { secret: SECRET, databaseUrl: database.url }, { LOG_LEVEL: "trace" }));
+    db = createPrismaClient(database.url);
   });
 
   afterAll(async () => {
     await app?.stop();
     await db?.$disconnect();
     await fake?.close();
-    await dropDatabase?.();
+    await database?.drop();
   });
 
   async function post(body: string, signatures: Record<string, string>) {

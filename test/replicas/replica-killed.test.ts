@@ -49,7 +49,9 @@ describe("a replica killed mid-delivery", () => {
   it("the others take the delivery over once its claim lapses, and finish the upgrade", async () => {
     const [a] = replicas as [AppProcess, AppProcess, AppProcess];
     const head = fake.pushCommit({ repo: REPO, branch: BRANCH, message: "Survive a crash", files: { "src/survive.ts": "export const ok = true;\n" }, author: "agent" });
-    fake.failNext("POST", `/repos/${REPO}/pulls`, [{ delayMs: 3000 }]);
+    // Long enough that A is surely killed before the answer, even on a loaded machine (with 3 s,
+    // A sometimes got its answer and finished before the test process got round to the kill).
+    fake.failNext("POST", `/repos/${REPO}/pulls`, [{ delayMs: 10_000 }]);
     const onlyA = createWebhookSender({ url: `${a.url}/api/github/webhooks`, secret: SECRET });
     const { deliveryId, status } = await onlyA.send("push", fake.payloads.push(REPO, BRANCH));
     expect(status).toBeLessThan(300);
@@ -61,7 +63,7 @@ describe("a replica killed mid-delivery", () => {
     const claimed = await db.delivery.findUniqueOrThrow({ where: { id: deliveryId } });
     expect(claimed).toMatchObject({ processedAt: null, attempts: 1 });
     // GitHub opened the PR although nobody heard the answer.
-    const number = await waitFor(() => findPull(fake, REPO, BRANCH), "the PR to exist", 10_000, 100);
+    const number = await waitFor(() => findPull(fake, REPO, BRANCH), "the PR to exist", 30_000, 100);
 
     const finished = await waitFor(async () => {
       const row = await db.delivery.findUniqueOrThrow({ where: { id: deliveryId } });

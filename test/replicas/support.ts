@@ -6,23 +6,13 @@
 import { randomUUID } from "node:crypto";
 import type { FakeGitHub, WebhookSender } from "../support/fake-github/index.js";
 import { createWebhookSender } from "../support/fake-github/index.js";
-import { type AppProcess, startAppProcess } from "../support/app-process.js";
-import { testPrivateKey } from "../support/app.js";
+import { type AppProcess, contractEnv, startAppProcess } from "../support/app-process.js";
 import type { Db } from "../../src/store/prisma-client.js";
 
 export const SECRET = "replicas-secret";
 
 export function replicaEnv(fake: FakeGitHub, databaseUrl: string): Record<string, string> {
-  return {
-    APP_ID: String(fake.appId),
-    PRIVATE_KEY: testPrivateKey(),
-    WEBHOOK_SECRET: SECRET,
-    GHE_HOST: fake.host,
-    GHE_PROTOCOL: "http",
-    DATABASE_URL: databaseUrl,
-    SWEEP_INTERVAL_SECONDS: "1",
-    SESSION_SECRET: "shared-by-every-replica",
-  };
+  return contractEnv(fake, { secret: SECRET, databaseUrl }, { SWEEP_INTERVAL_SECONDS: "1", SESSION_SECRET: "shared-by-every-replica" });
 }
 
 /** Starts `count` replicas at once (they migrate the empty database together). */

@@ -4,8 +4,9 @@
  * the agent's own accounts (pusher, commit author or committer, PR author) never count, even
  * with write access. Signed webhooks in, exact GitHub requests out.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type TestApp, createTestApp } from "../support/app.js";
+import { describe, expect, it } from "vitest";
+import type { TestApp } from "../support/app.js";
+import { useTestApp } from "../support/use-test-app.js";
 import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { FULL, comment, labeled, pullRequest, push, review, sha } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
@@ -14,13 +15,7 @@ import { config, createCheckRun, expectComment, permission, pullContents, repoPa
 useNock();
 
 let app: TestApp;
-beforeEach(async () => {
-  app = await createTestApp();
-  token();
-});
-afterEach(async () => {
-  await app.close();
-});
+useTestApp((created) => (app = created), token);
 
 const HEAD = sha("a");
 

@@ -4,9 +4,10 @@
  * quoted lines, lines inside code blocks and unknown `/words` never act: no GitHub request at
  * all (not even an installation token), no database write.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { HELP_TEXT } from "../../src/domain/messages.js";
-import { type TestApp, createTestApp } from "../support/app.js";
+import type { TestApp } from "../support/app.js";
+import { useTestApp } from "../support/use-test-app.js";
 import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { comment } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
@@ -15,12 +16,7 @@ import { config, permission, repoPath, token } from "./github.js";
 useNock();
 
 let app: TestApp;
-beforeEach(async () => {
-  app = await createTestApp();
-});
-afterEach(async () => {
-  await app.close();
-});
+useTestApp((created) => (app = created));
 
 /** The one comment the app posts, compared whole. */
 function expectExactComment(body: string) {

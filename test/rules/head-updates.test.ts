@@ -4,8 +4,9 @@
  * head no longer counts, and approving the new head works. And `maxDiffLines`: a proposal (or a
  * new head) over the limit is rejected with the reason, the PR closed, actor `max-diff-lines`.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type TestApp, createTestApp } from "../support/app.js";
+import { describe, expect, it } from "vitest";
+import type { TestApp } from "../support/app.js";
+import { useTestApp } from "../support/use-test-app.js";
 import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { FULL, pullRequest, push, review, sha } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
@@ -28,13 +29,7 @@ import {
 useNock();
 
 let app: TestApp;
-beforeEach(async () => {
-  app = await createTestApp();
-  token();
-});
-afterEach(async () => {
-  await app.close();
-});
+useTestApp((created) => (app = created), token);
 
 const BRANCH = "self-modify/cache";
 const NEW_HEAD = sha("e");

@@ -6,8 +6,9 @@
  * context). Signed webhooks in, exact GitHub requests out: a merge is a mocked
  * `PUT .../merge` with `sha` = the approved SHA, and its absence is asserted by having no mock.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type TestApp, createTestApp } from "../support/app.js";
+import { describe, expect, it } from "vitest";
+import type { TestApp } from "../support/app.js";
+import { useTestApp } from "../support/use-test-app.js";
 import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { FULL, INSTALLATION, checkRun, comment, examples, sha } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
@@ -16,13 +17,7 @@ import { branchHead, checks, config, deleteBranch, expectComment, merge, permiss
 useNock();
 
 let app: TestApp;
-beforeEach(async () => {
-  app = await createTestApp();
-  token();
-});
-afterEach(async () => {
-  await app.close();
-});
+useTestApp((created) => (app = created), token);
 
 const BASE_HEAD = sha("b");
 const MERGE = sha("c");

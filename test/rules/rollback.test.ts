@@ -6,8 +6,9 @@
  * `revertPullRequest`, linked, and the upgrade is `rolled_back` when that PR merges. A second
  * `/rollback` does nothing more.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type TestApp, createTestApp } from "../support/app.js";
+import { describe, expect, it } from "vitest";
+import type { TestApp } from "../support/app.js";
+import { useTestApp } from "../support/use-test-app.js";
 import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { comment, pullRequest, sha } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
@@ -16,13 +17,9 @@ import { branchHead, config, expectComment, permission, repoPath, stateChange, t
 useNock();
 
 let app: TestApp;
-beforeEach(async () => {
-  app = await createTestApp();
+useTestApp((created) => (app = created), () => {
   token();
   config(null);
-});
-afterEach(async () => {
-  await app.close();
 });
 
 const PREVIOUS = sha("1");

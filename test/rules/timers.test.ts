@@ -8,6 +8,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sweep } from "../../src/timers/sweep.js";
 import { type TestApp, createTestApp } from "../support/app.js";
+import { useTestApp } from "../support/use-test-app.js";
 import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { FULL, review, sha } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
@@ -16,13 +17,7 @@ import { closePull, config, deleteBranch, expectComment, merge, permission, repo
 useNock();
 
 let app: TestApp;
-beforeEach(async () => {
-  app = await createTestApp();
-  token();
-});
-afterEach(async () => {
-  await app.close();
-});
+useTestApp((created) => (app = created), token);
 
 const at = (time: string) => new Date(`2026-11-20T${time}:00Z`);
 const runSweep = (which: TestApp = app) => sweep(which.queue.deps, which.queue.processor);

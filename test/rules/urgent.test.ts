@@ -6,8 +6,9 @@
  * the fact, past the budget it waits and says so, and an approval afterwards by any channel
  * records `upgrade.post_approved` and clears `bypassed`.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type TestApp, createTestApp } from "../support/app.js";
+import { describe, expect, it } from "vitest";
+import type { TestApp } from "../support/app.js";
+import { useTestApp } from "../support/use-test-app.js";
 import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { FULL, checkRun, comment, labeled, push, review, sha } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
@@ -30,13 +31,7 @@ import {
 useNock();
 
 let app: TestApp;
-beforeEach(async () => {
-  app = await createTestApp();
-  token();
-});
-afterEach(async () => {
-  await app.close();
-});
+useTestApp((created) => (app = created), token);
 
 const BRANCH = "self-modify/hotfix";
 const HEAD = sha("a");

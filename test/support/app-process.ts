@@ -5,6 +5,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import type { FakeGitHub } from "./fake-github/index.js";
+import { testPrivateKey } from "./app.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -18,6 +20,19 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
     });
   });
+}
+
+/** CONTRACT §5's environment for `npm start` against the fake GitHub, plus `extra`. */
+export function contractEnv(fake: FakeGitHub, options: { secret: string; databaseUrl: string }, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    APP_ID: String(fake.appId),
+    PRIVATE_KEY: testPrivateKey(),
+    WEBHOOK_SECRET: options.secret,
+    GHE_HOST: fake.host,
+    GHE_PROTOCOL: "http",
+    DATABASE_URL: options.databaseUrl,
+    ...extra,
+  };
 }
 
 export interface AppProcess {

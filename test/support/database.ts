@@ -35,9 +35,14 @@ export function testDatabaseProvider(): "sqlite" | "postgresql" {
   throw new Error(`TEST_DATABASE must be "sqlite" or "postgresql", not "${process.env.TEST_DATABASE}".`);
 }
 
+/** An empty database of the configured provider (what `npm start` is given in process tests). */
+export function createEmptyTestDatabase(): Promise<EmptyDatabase> {
+  return testDatabaseProvider() === "postgresql" ? createEmptyPostgresDatabase() : createEmptySqliteDatabase();
+}
+
 /** Creates, migrates and connects to a new database of the configured provider. */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const empty = testDatabaseProvider() === "postgresql" ? await createEmptyPostgresDatabase() : await createEmptySqliteDatabase();
+  const empty = await createEmptyTestDatabase();
   try {
     await migrateDatabase(empty.url);
   } catch (error) {
