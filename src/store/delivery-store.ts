@@ -79,6 +79,29 @@ export function createDeliveryStore(db: Db, options: { serialiseWrites: boolean 
       );
     },
 
+    /** Deliveries not processed (yet): still being tried, or given up after MAX_ATTEMPTS. For operators. */
+    async unprocessed(limit: number): Promise<Array<{ id: string; event: string; receivedAt: Date; attempts: number; error: string | null; gaveUp: boolean }>> {
+      const rows = await db.delivery.findMany({
+        where: { processedAt: null },
+        select: { id: true, event: true, receivedAt: true, attempts: true, error: true },
+        orderBy: { receivedAt: "asc" },
+        take: limit,
+      });
+      return rows.map((r) => ({ ...r, gaveUp: r.attempts >= MAX_ATTEMPTS }));
+    },
+
+    /**
+     * Gives deliveries that gave up a fresh set of attempts (after the cause is fixed): `ids`, or
+     * every one that gave up. Returns the ids reset; processed deliveries are never touched.
+     */
+    async retry(which: readonly string[] | "all-gave-up"): Promise<string[]> {
+      const where = which === "all-gave-up" ? { processedAt: null, attempts: { gte: MAX_ATTEMPTS } } : { processedAt: null, id: { in: [...which] } };
+      const rows = await db.delivery.findMany({ where, select: { id: true } });
+      const ids = rows.map((r) => r.id);
+      if (ids.length > 0) await lock(() => db.delivery.updateMany({ where: { id: { in: ids }, processedAt: null }, data: { attempts: 0, error: null, claimedUntil: null } }));
+      return ids;
+    },
+
     /** Drops processed deliveries older than `before`, keeping the inbox small. */
     async pruneProcessed(before: Date): Promise<number> {
       const result = await lock(() => db.delivery.deleteMany({ where: { processedAt: { lt: before } } }));
