@@ -66,15 +66,20 @@ describe("happy path", () => {
     await app.send("push", push({ branch: BRANCH, after: HEAD, message: "Fix typo in greeting\n\nThe greeting said helo.", pusher: "agent" }));
     expectAllMocksUsed();
 
+    /** The checks on the head as GitHub lists them: CI's `test` passed (and the app's own run). */
+    const greenChecks = () => {
+      github.get(`${repoPath}/commits/${HEAD}/check-runs`).query(true).reply(200, {
+        total_count: 2,
+        check_runs: [
+          { id: 55, name: "Upgrade Queue", head_sha: HEAD, status: "in_progress", conclusion: null, app: { id: 1, slug: "upgrade-queue" } },
+          { id: 60, name: "test", head_sha: HEAD, status: "completed", conclusion: "success", html_url: "https://ci.example.com/60", app: { id: 99, slug: "github-actions" } },
+        ],
+      });
+      github.get(`${repoPath}/commits/${HEAD}/status`).query(true).reply(200, { state: "pending", statuses: [] });
+    };
+
     // 2. CI goes green on the head commit.
-    github.get(`${repoPath}/commits/${HEAD}/check-runs`).query(true).reply(200, {
-      total_count: 2,
-      check_runs: [
-        { id: 55, name: "Upgrade Queue", head_sha: HEAD, status: "in_progress", conclusion: null, app: { id: 1, slug: "upgrade-queue" } },
-        { id: 60, name: "test", head_sha: HEAD, status: "completed", conclusion: "success", html_url: "https://ci.example.com/60", app: { id: 99, slug: "github-actions" } },
-      ],
-    });
-    github.get(`${repoPath}/commits/${HEAD}/status`).query(true).reply(200, { state: "pending", statuses: [] });
+    greenChecks();
     github.patch(`${repoPath}/check-runs/55`, (body) => body.status === "in_progress" && body.output.summary.includes("passed")).reply(200, { id: 55 });
 
     await app.send("check_run", checkRun({ head: HEAD, name: "test", conclusion: "success" }));
@@ -83,14 +88,7 @@ describe("happy path", () => {
     // 3. A person with write permission approves: the app reads the test gate again (it may have
     // changed since CI reported) and merges exactly the approved SHA.
     github.get(`${repoPath}/collaborators/alice/permission`).reply(200, { permission: "write", role_name: "write", user: { login: "alice" } });
-    github.get(`${repoPath}/commits/${HEAD}/check-runs`).query(true).reply(200, {
-      total_count: 2,
-      check_runs: [
-        { id: 55, name: "Upgrade Queue", head_sha: HEAD, status: "in_progress", conclusion: null, app: { id: 1, slug: "upgrade-queue" } },
-        { id: 60, name: "test", head_sha: HEAD, status: "completed", conclusion: "success", html_url: "https://ci.example.com/60", app: { id: 99, slug: "github-actions" } },
-      ],
-    });
-    github.get(`${repoPath}/commits/${HEAD}/status`).query(true).reply(200, { state: "pending", statuses: [] });
+    greenChecks();
     github.put(`${repoPath}/pulls/7/merge`, { sha: HEAD, merge_method: "squash", commit_title: "Fix typo in greeting (#7)" }).reply(200, { sha: MERGE, merged: true, message: "Pull Request successfully merged" });
     // The merge commit's first parent is the base head the merge really went onto.
     github.get(`${repoPath}/git/commits/${MERGE}`).reply(200, { sha: MERGE, tree: { sha: sha("t") }, parents: [{ sha: BASE_HEAD }] });
