@@ -11,12 +11,14 @@ import type { RepoConfig } from "../config/repo-config.js";
 import { decide } from "../domain/decide.js";
 import { evaluateTestGate } from "../domain/test-gate.js";
 import { type CheckRunView, checkRunView, invalidConfigView } from "../domain/messages.js";
-import type { DecideContext, Effect, UpgradeInput, UpgradePatch, UpgradeStatus } from "../domain/types.js";
+import type { DecideContext, Decision, Effect, UpgradeInput, UpgradePatch, UpgradeStatus } from "../domain/types.js";
 import { type GitHubPort, type RepoRef, splitRepository } from "../github/port.js";
 import { transitions } from "../metrics.js";
 import type { UpgradeRecord } from "../store/upgrade-record.js";
 import type { OwedEffect } from "../store/upgrade-store.js";
 import type { PipelineDeps } from "./deps.js";
+import { budgetEnabled } from "../domain/budget.js";
+import { type FreezeChange, afterFreezeChange, setFreeze } from "./freeze.js";
 
 const MAX_CONFLICT_RETRIES = 8;
 const DAY_MS = 24 * 3_600_000;
@@ -47,6 +49,8 @@ interface Presentation {
   startStatus: UpgradeStatus;
   /** Owed effects this pass saved and has not done yet. */
   open: Set<number>;
+  /** Freezes and unfreezes this pass made: the repository's other upgrades follow after it. */
+  freezes: FreezeChange[];
 }
 
 /**
@@ -68,11 +72,15 @@ export function oneAtATime<T>(upgradeId: number, work: () => Promise<T>): Promis
 }
 
 /** Runs `input` (and its follow-ups) against the upgrade `id`. Returns the final record. */
-export function applyInput(deps: PipelineDeps, upgradeId: number, firstInput: UpgradeInput, options: PassOptions): Promise<UpgradeRecord | null> {
-  return oneAtATime(upgradeId, () => pass(deps, upgradeId, firstInput, options));
+export async function applyInput(deps: PipelineDeps, upgradeId: number, firstInput: UpgradeInput, options: PassOptions): Promise<UpgradeRecord | null> {
+  const freezes: FreezeChange[] = [];
+  const record = await oneAtATime(upgradeId, () => pass(deps, upgradeId, firstInput, options, freezes));
+  // Outside this upgrade's turn: the repository's upgrades (this one included) are passed again.
+  for (const change of freezes) await afterFreezeChange(deps, change.repository, change.via, options.deliveryId);
+  return record;
 }
 
-async function pass(deps: PipelineDeps, upgradeId: number, firstInput: UpgradeInput, options: PassOptions): Promise<UpgradeRecord | null> {
+async function pass(deps: PipelineDeps, upgradeId: number, firstInput: UpgradeInput, options: PassOptions, freezes: FreezeChange[]): Promise<UpgradeRecord | null> {
   let record = await deps.store.byId(upgradeId);
   if (!record) return null;
   const repo = splitRepository(record.repository);
@@ -92,6 +100,7 @@ async function pass(deps: PipelineDeps, upgradeId: number, firstInput: UpgradeIn
     deleteBranch: [],
     startStatus: record.state.status,
     open: new Set(),
+    freezes,
   };
   try {
     return await decideAndPresent(deps, port, repo, record, config, upgradeId, firstInput, options, presentation);
@@ -156,6 +165,8 @@ async function decideAndSave(
       urgentBypassesToday: record.state.urgent ? await deps.store.countUrgentBypasses(record.repository, new Date(now.getTime() - DAY_MS)) : 0,
       hasObjection: config.autoApprove.enabled ? await deps.store.hasObjection(record.id) : false,
       proposalRecorded: input.kind === "proposed" ? await deps.store.hasProposal(record.id) : undefined,
+      frozen: await deps.store.freezeOf(record.repository),
+      budgetUsed: await budgetUse(deps, record, input, config, now),
     };
     const decision = decide(record.state, input, config, ctx);
     const patch = { ...(extraPatch ?? {}), ...decision.patch };
@@ -168,6 +179,7 @@ async function decideAndSave(
       deliveryId,
       at: now,
       urgentBudget: bypass ? { since: new Date(now.getTime() - DAY_MS), max: config.urgent.maxPerDay } : undefined,
+      proposalBudget: passedBudget(decision, ctx, config, now),
       owed: owed.length > 0 ? { effects: owed, status: patch.status ?? record.state.status, ownedUntil: new Date(now.getTime() + OWNED_EFFECT_MS) } : undefined,
     });
     if (!saved) continue; // someone else changed it, or the bypass budget ran out: decide again
@@ -181,6 +193,19 @@ async function decideAndSave(
     return { record: fresh, effects: decision.effects.map((effect) => ({ effect, owedId: ids.get(effect) ?? null })), decidedOn: wrote ? record.state.status : fresh.state.status };
   }
   throw new Error(`upgrade ${upgradeId}: gave up after ${MAX_CONFLICT_RETRIES} concurrent changes`);
+}
+
+async function budgetUse(deps: PipelineDeps, record: UpgradeRecord, input: UpgradeInput, config: RepoConfig, now: Date): Promise<DecideContext["budgetUsed"]> {
+  const proposer = record.proposedBy;
+  if (input.kind !== "proposed" || !proposer || !budgetEnabled(config.budget)) return null;
+  return { proposer, ...(await deps.store.budgetUse(record.repository, proposer, record.id, new Date(now.getTime() - DAY_MS))) };
+}
+
+/** A proposal recorded within the budget is saved only if it still is (see `SaveInput.proposalBudget`). */
+function passedBudget(decision: Decision, ctx: DecideContext, config: RepoConfig, now: Date) {
+  if (!ctx.budgetUsed || !decision.events.some((e) => e.type === "upgrade.proposed")) return undefined;
+  if (decision.events.some((e) => e.type === "upgrade.rejected" && e.actor === "budget")) return undefined;
+  return { proposer: ctx.budgetUsed.proposer, since: new Date(now.getTime() - DAY_MS), ...config.budget };
 }
 
 function isOwed(effect: Effect): effect is Effect & OwedEffect {
@@ -217,13 +242,18 @@ async function runEffect(
       p.deleteBranch.push(owedId);
       return null;
     case "merge":
-      return merge(port, repo, record, config, effect.sha, gateReadFor === effect.sha);
+      return merge(deps, port, repo, record, config, effect.sha, gateReadFor === effect.sha);
     case "rollback":
       return rollback(deps, port, repo, record);
+    case "set_freeze": {
+      const change: FreezeChange = { repository: record.repository, installationId: record.installationId, frozen: effect.frozen, actor: effect.actor, reason: effect.reason, via: effect.via, deliveryId: null };
+      if (await setFreeze(deps, change)) p.freezes.push(change);
+      return null;
+    }
   }
 }
 
-async function merge(port: GitHubPort, repo: RepoRef, record: UpgradeRecord, config: RepoConfig, sha: string, gateJustRead: boolean): Promise<UpgradeInput> {
+async function merge(deps: PipelineDeps, port: GitHubPort, repo: RepoRef, record: UpgradeRecord, config: RepoConfig, sha: string, gateJustRead: boolean): Promise<UpgradeInput> {
   if (!gateJustRead) {
     // The recorded gate may be stale: a check created or re-run since, whose webhook is late or
     // was lost. The merge goes by what GitHub says now.
@@ -233,6 +263,9 @@ async function merge(port: GitHubPort, repo: RepoRef, record: UpgradeRecord, con
   // A rebase leaves no merge commit to ask, so the base head is read before merging (another
   // merge landing in between would make it stale: rebase is the method that cannot tell).
   const headBefore = config.mergeMethod === "rebase" ? await port.getBranchHead(repo, record.state.baseBranch) : null;
+  // A freeze may have landed (on any replica) since this merge was claimed: the last word.
+  const frozen = await deps.store.freezeOf(record.repository);
+  if (frozen) return { kind: "merge_held", freeze: frozen };
   const outcome = await port.merge(repo, record.state.pullNumber, { sha, method: config.mergeMethod, title: `${record.title} (#${record.state.pullNumber})` });
   if (!outcome.ok) return { kind: "merge_failed", message: `${outcome.status}: ${outcome.message}`, headMoved: outcome.headMoved };
   // A merge or squash commit's first parent is the base head this merge really went onto. If
@@ -319,7 +352,8 @@ export async function showStateLabel(deps: PipelineDeps, port: GitHubPort, repo:
 }
 
 export async function syncCheckRun(deps: PipelineDeps, port: GitHubPort, repo: RepoRef, record: UpgradeRecord, config: RepoConfig): Promise<void> {
-  await upsertCheckRunFor(deps, port, repo, record, (r) => checkRunView(r.state, config));
+  const frozen = await deps.store.freezeOf(record.repository);
+  await upsertCheckRunFor(deps, port, repo, record, (r) => checkRunView(r.state, config, frozen));
 }
 
 /**

@@ -6,8 +6,9 @@
 import { CONFIG_PATH, type RepoConfig } from "../config/repo-config.js";
 import { splitCommitMessage } from "../domain/head-facts.js";
 import { howToApprove } from "../domain/messages.js";
-import { evaluateTestGate } from "../domain/test-gate.js";
-import type { Actor, UpgradeInput } from "../domain/types.js";
+import { type ObservedCheck, evaluateTestGate } from "../domain/test-gate.js";
+import type { Actor, TestResults, UpgradeInput } from "../domain/types.js";
+import { missingCheckNames } from "../domain/weakened-tests.js";
 import type { GitHubPort, RepoRef } from "../github/port.js";
 import { splitRepository } from "../github/port.js";
 import type { Job, Sender } from "../adapter/route-delivery.js";
@@ -116,7 +117,7 @@ async function handlePush(deps: PipelineDeps, job: JobOf<"push">, deliveryId: st
   const created = await port.createPull(repo, { head: job.branch, base, title, body: pullBody(body, head) });
   const pull = created === "exists" ? await port.findOpenPullByHead(repo, job.branch) : created;
   if (!pull) return;
-  await adopt(deps, job, pull, head, body, job.pusher ?? "push", "push", deliveryId);
+  await adopt(deps, job, pull, head, body, job.pusher ?? "push", "push", deliveryId, job.pusher ?? head.firstAuthor);
 }
 
 function pullBody(description: string, head: FetchedHead): string {
@@ -134,6 +135,7 @@ async function adopt(
   actor: string,
   via: "push" | "pull_request",
   deliveryId: string | null,
+  proposedBy: string | null,
 ): Promise<void> {
   const { record, created } = await deps.store.create(
     {
@@ -155,11 +157,12 @@ async function adopt(
       urgent: head.facts.urgent,
       nonApprovers: head.facts.nonApprovers,
       proposedAt: deps.now(),
+      proposedBy,
     },
     [],
     deliveryId,
   );
-  if (created) await applyInput(deps, record.id, { kind: "proposed", via, actor }, { deliveryId, labels: pull.labels });
+  if (created) await applyInput(deps, record.id, { kind: "proposed", via, actor, weakenedTests: head.facts.weakenedTests ?? [] }, { deliveryId, labels: pull.labels });
   else await finishProposal(deps, record, actor, via, deliveryId, pull.labels);
 }
 
@@ -231,7 +234,9 @@ async function handlePull(deps: PipelineDeps, job: JobOf<"pull">, deliveryId: st
     if (job.action === "closed") return;
     if (!config) return reportInvalidConfigOnSha(deps, port, repo, pull.headSha, error ?? "invalid configuration");
     const head = await fetchHeadFacts(port, repo, pull, config, []);
-    await adopt(deps, job, pull, head, stripHowTo(pull.body), sender.login, "pull_request", deliveryId);
+    // The app opens PRs for pushed branches: then the proposer is who pushed, not the app.
+    const proposedBy = pull.author && pull.author !== deps.botLogin ? pull.author : head.firstAuthor;
+    await adopt(deps, job, pull, head, stripHowTo(pull.body), sender.login, "pull_request", deliveryId, proposedBy);
     return;
   }
   await finishProposal(deps, existing, sender.login, "pull_request", deliveryId, pull.labels);
@@ -311,7 +316,7 @@ async function handleComment(deps: PipelineDeps, job: JobOf<"comment">, delivery
         ? { kind: "approve", actor: who, sha: record.state.headSha, via: "comment" }
         : command === "reject"
           ? { kind: "reject", actor: who, reason: argument, via: "comment" }
-          : { kind: "command", command, actor: who, via: "comment" };
+          : { kind: "command", command, actor: who, via: "comment", argument };
     await applyInput(deps, record.id, input, { deliveryId });
   }
 }
@@ -331,6 +336,24 @@ async function handleChecks(deps: PipelineDeps, job: JobOf<"checks">, deliveryId
   if (ids.length === 0) return;
   const { port, repo, config } = await configFor(deps, job);
   if (!config) return;
-  const results = evaluateTestGate(job.sha, await port.listChecks(repo, job.sha), config.requiredChecks);
-  for (const id of ids) await applyInput(deps, id, { kind: "tests", results, via: "check" }, { deliveryId });
+  const observed = await port.listChecks(repo, job.sha);
+  const results = evaluateTestGate(job.sha, observed, config.requiredChecks);
+  for (const id of ids) {
+    const missingChecks = await checksMissingFromHead(deps, port, repo, id, results, observed);
+    await applyInput(deps, id, { kind: "tests", results, via: "check", missingChecks }, { deliveryId });
+  }
+}
+
+/**
+ * Check names the base branch head reports and this head does not (weakened tests). Read when
+ * the head's gate turns green (what merging, auto-approval and the urgent bypass wait for):
+ * while checks are still being created a shorter list means nothing, and then it is read once.
+ */
+async function checksMissingFromHead(deps: PipelineDeps, port: GitHubPort, repo: RepoRef, upgradeId: number, results: TestResults, observed: readonly ObservedCheck[]): Promise<string[]> {
+  if (results.state !== "passed") return [];
+  const record = await deps.store.byId(upgradeId);
+  if (!record || record.state.headSha !== results.sha || record.state.testResults?.state === results.state) return [];
+  if (record.state.status !== "proposed" && record.state.status !== "approved") return [];
+  const base = await port.listChecks(repo, record.state.baseBranch);
+  return missingCheckNames(observed.map((c) => c.name), base.map((c) => c.name));
 }

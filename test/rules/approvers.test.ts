@@ -37,7 +37,7 @@ async function adopt(number: number, branch: string, files: string[], options: {
 describe("guarded upgrades", () => {
   it("a change under .github/** needs two admin/maintain approvals; a write approval is recorded but does not count", async () => {
     config(null);
-    const upgrade = await adopt(12, "self-modify/ci", [".github/workflows/ci.yml", "src/agent.ts"]);
+    const upgrade = await adopt(12, "self-modify/ci", [".github/CODEOWNERS", "src/agent.ts"]);
     expect(upgrade.guarded).toBe(true);
 
     permission("wendy", "write");
@@ -91,7 +91,7 @@ describe("guarded upgrades", () => {
   it("a custom guardedPaths replaces the default: src/core/** is guarded, .github/** no longer is", async () => {
     config('guardedPaths:\n  - "src/core/**"\nguardedApprovals: 1\n');
     const core = await adopt(12, "self-modify/brain", ["src/core/brain.ts"]);
-    const ci = await adopt(13, "self-modify/ci", [".github/workflows/ci.yml"]);
+    const ci = await adopt(13, "self-modify/ci", [".github/CODEOWNERS"]);
     expect([core.guarded, ci.guarded]).toEqual([true, false]);
 
     permission("wendy", "write");

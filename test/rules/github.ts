@@ -129,6 +129,14 @@ export function checks(sha: string, runs: RunSpec[], statuses: Array<{ context: 
     .reply(200, { state: "pending", statuses: statuses.map((s, i) => ({ id: 900 + i, context: s.context, state: s.state, target_url: null })) });
 }
 
+/**
+ * The base branch head's checks (`main`), read when an upgrade's gate turns green: a head that
+ * reports fewer distinct check names has weakened tests (CONTRACT §2).
+ */
+export function baseChecks(runs: RunSpec[] = [{ name: "test" }], statuses: Array<{ context: string; state: string }> = []): void {
+  checks("main", runs, statuses);
+}
+
 export interface FileSpec {
   filename: string;
   additions?: number;

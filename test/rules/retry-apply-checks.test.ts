@@ -12,7 +12,7 @@ import { useTestApp } from "../support/use-test-app.js";
 import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { FULL, INSTALLATION, checkRun, comment, examples, sha } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
-import { branchHead, checks, config, deleteBranch, expectComment, merge, permission, repoPath, stateChange, token, updateCheckRun } from "./github.js";
+import { branchHead, checks, config, deleteBranch, expectComment, merge, permission, repoPath, stateChange, token, updateCheckRun, baseChecks } from "./github.js";
 
 useNock();
 
@@ -88,6 +88,7 @@ describe("failed and /retry", () => {
     expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).status).toBe("approved");
 
     checks(SEED_HEAD, [{ name: "test", conclusion: "success" }]);
+    baseChecks();
     mergeAndApply("fresh", "approved");
     await app.send("check_run", checkRun({ head: SEED_HEAD, name: "test", conclusion: "success" }));
     expectAllMocksUsed();
@@ -133,6 +134,7 @@ describe("applyMode: manual", () => {
     expectAllMocksUsed();
 
     checks(SEED_HEAD, [{ name: "test", conclusion: "success" }]);
+    baseChecks();
     updateCheckRun((b) => b.status === "in_progress" && b.output.summary.includes("passed"));
     await app.send("check_run", checkRun({ head: SEED_HEAD, name: "test", conclusion: "success" }));
     expectAllMocksUsed(); // approved and green, but no merge without /apply
@@ -182,6 +184,7 @@ describe("requiredChecks", () => {
 
     // `lint` is a commit status: its success completes the gate, and the upgrade merges.
     checks(SEED_HEAD, [{ name: "docs", conclusion: "failure" }, { name: "test", conclusion: "success" }], [{ context: "lint", state: "success" }]);
+    baseChecks();
     mergeAndApply("fresh", "approved");
     await app.send("status", statusPayload({ sha: SEED_HEAD, context: "lint", state: "success" }));
     expectAllMocksUsed();

@@ -25,8 +25,7 @@ import {
   repoPath,
   stateChange,
   token,
-  updateCheckRun,
-} from "./github.js";
+  updateCheckRun,, baseChecks } from "./github.js";
 
 useNock();
 
@@ -71,6 +70,7 @@ describe("the bypass", () => {
 
     // Green: bypassed and merged, with nobody's approval.
     checks(HEAD, [{ name: "test", conclusion: "success" }]);
+    baseChecks();
     merge(12, { sha: HEAD }, MERGE, { parent: BASE_HEAD, gate: "fresh" });
     stateChange(12, "proposed", "applied", (b) => b.conclusion === "success" && b.output.title === "Applied without approval (urgent)");
     const bodies = expectComment(
@@ -104,6 +104,7 @@ describe("the bypass", () => {
     const fine = await seedUrgent({ pullNumber: 14, branchName: "self-modify/fine", additions: 150, deletions: 50, checkRunId: `79@${SEED_HEAD}` });
     config(URGENT);
     checks(SEED_HEAD, [{ name: "test", conclusion: "success" }]);
+    for (let i = 0; i < 3; i++) baseChecks();
     updateCheckRun(() => true, 77);
     updateCheckRun(() => true, 78);
     // #14 is exactly at urgent.maxDiffLines (200): bypassed (and merged).
@@ -124,6 +125,7 @@ describe("the bypass", () => {
     const id = await seedUrgent();
     config(null);
     checks(SEED_HEAD, [{ name: "test", conclusion: "success" }]);
+    baseChecks();
     updateCheckRun();
     await app.send("check_run", checkRun({ head: SEED_HEAD, name: "test", conclusion: "success" }));
     expectAllMocksUsed();
@@ -145,6 +147,7 @@ describe("the daily budget", () => {
     config("urgent:\n  enabled: true\n  maxPerDay: 2\n");
 
     checks(sha("1"), [{ name: "test", conclusion: "success" }]);
+    baseChecks();
     nock(API)
       .put(`${repoPath}/pulls/12/merge`, { sha: sha("1"), merge_method: "squash", commit_title: "Teach the agent to cache embeddings (#12)" })
       .reply(200, { sha: MERGE, merged: true });
@@ -159,6 +162,7 @@ describe("the daily budget", () => {
     expect((await app.db.upgrade.findUniqueOrThrow({ where: { id: first } })).status).toBe("applied");
 
     checks(sha("2"), [{ name: "test", conclusion: "success" }]);
+    baseChecks();
     updateCheckRun((b) => b.status === "in_progress", 78);
     expectComment(13, "This upgrade is marked urgent, but 2 urgent bypasses already happened in this repository in the last 24 hours. It waits for approval like any other upgrade.");
     await app.send("check_run", checkRun({ head: sha("2"), name: "test", conclusion: "success" }));
@@ -209,7 +213,10 @@ describe("the budget when several go green at once", () => {
       ids.push(await seedUrgent({ pullNumber: 12 + i, headSha: head, branchName: `self-modify/fix-${i}`, checkRunId: `${77 + i}@${head}` }));
     }
     config("urgent:\n  enabled: true\n  maxPerDay: 2\n");
-    for (const head of heads) checks(head, [{ name: "test", conclusion: "success" }]);
+    for (const head of heads) {
+      checks(head, [{ name: "test", conclusion: "success" }]);
+      baseChecks();
+    }
     // Whichever two win the budget are merged; every other request may repeat.
     const merged: number[] = [];
     const comments: Array<{ pull: number; body: string }> = [];
