@@ -25,7 +25,9 @@ import {
   repoPath,
   stateChange,
   token,
-  updateCheckRun,, baseChecks } from "./github.js";
+  updateCheckRun,
+  baseChecks,
+} from "./github.js";
 
 useNock();
 
