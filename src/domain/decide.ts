@@ -355,11 +355,11 @@ function onTests(b: Builder, input: Input<"tests">, config: RepoConfig, ctx: Dec
   const changed = JSON.stringify(s.testResults) !== JSON.stringify(results);
   if (!changed) return NOTHING();
   b.set({ testResults: results }).effect({ kind: "sync_check_run" });
-  if (input.missingChecks && input.missingChecks.length > 0 && s.status !== "applied" && s.status !== "rolled_back") {
-    noteWeakening(b, { checks: input.missingChecks }, config, input.via);
-  }
   if (previous !== results.state && results.state !== "pending") {
     b.event(results.state === "passed" ? "upgrade.tests_passed" : "upgrade.tests_failed", "upgrade-queue", input.via, { sha: results.sha, summary: results.summary });
+  }
+  if (input.missingChecks && input.missingChecks.length > 0 && s.status !== "applied" && s.status !== "rolled_back") {
+    noteWeakening(b, { checks: input.missingChecks }, config, input.via);
   }
   if (s.status === "approved") {
     if (results.state === "failed" && s.approvedSha === results.sha) return fail(b, `tests failed on ${results.sha.slice(0, 7)}: ${results.summary}`, input.via, ctx).decision;
