@@ -434,8 +434,29 @@ const MERGE = `mutation UpgradeQueueMerge($input: MergePullRequestInput!) {
   mergePullRequest(input: $input) { pullRequest { merged mergeCommit { oid parents(first: 1) { nodes { oid } } } } }
 }`;
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- GraphQL answers are checked with matchers */
-type Json = any;
+interface Contexts {
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  nodes: Array<{ name?: string; context?: string }>;
+}
+
+interface ReadAnswer {
+  repository: {
+    deleteBranchOnMerge: boolean;
+    pullRequest: {
+      merged: boolean;
+      headRefOid: string;
+      reviews?: unknown;
+      commits: { nodes: Array<{ commit: { statusCheckRollup: { contexts: Contexts } | null } }> };
+    };
+  };
+}
+
+/** A raw GraphQL answer: `data` and `errors` as sent, or a REST-style error body. */
+interface RawAnswer {
+  data?: { mergePullRequest?: { pullRequest: { merged: boolean } } | null } | null;
+  errors?: Array<Record<string, unknown>>;
+  message?: string;
+}
 
 /** POST /api/graphql as it is, to see HTTP status, `data` and `errors` together. */
 async function graphql(query: string, variables: Record<string, unknown>, token: string | null = fake.tokenFor({ installationId: 1 })) {
@@ -444,18 +465,18 @@ async function graphql(query: string, variables: Record<string, unknown>, token:
     headers: { "content-type": "application/json", ...(token ? { authorization: `token ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
-  return { status: response.status, body: (await response.json()) as Json };
+  return { status: response.status, body: (await response.json()) as RawAnswer };
 }
 
 const readPull = (number: number, opts: { reviews?: boolean; after?: string | null } = {}) =>
-  octokit.graphql<Json>(READ_PULL, { owner, repo, number, reviews: opts.reviews ?? false, after: opts.after ?? null });
+  octokit.graphql<ReadAnswer>(READ_PULL, { owner, repo, number, reviews: opts.reviews ?? false, after: opts.after ?? null });
 
-const contextsOf = (data: Json) => data.repository.pullRequest.commits.nodes[0].commit.statusCheckRollup?.contexts;
+const contextsOf = (data: ReadAnswer) => data.repository.pullRequest.commits.nodes[0]?.commit.statusCheckRollup?.contexts as Contexts;
 
 /** An in-memory webhook sender: what auto-delivery sent, in order. */
 function recordDeliveries() {
-  const sent: Array<{ event: string; payload: Json }> = [];
-  fake.autoDeliver({ send: async (event, payload) => (sent.push({ event, payload }), { status: 200, body: "", deliveryId: String(sent.length) }) });
+  const sent: Array<{ event: string; payload: Record<string, unknown> }> = [];
+  fake.autoDeliver({ send: async (event, payload) => (sent.push({ event, payload: payload as Record<string, unknown> }), { status: 200, body: "", deliveryId: String(sent.length) }) });
   return sent;
 }
 
@@ -561,7 +582,7 @@ describe("GraphQL: the UpgradeQueuePull read", () => {
     const second = contextsOf(await readPull(number, { after: first.pageInfo.endCursor }));
     expect(second.nodes).toHaveLength(52);
     expect(second.pageInfo.hasNextPage).toBe(false);
-    const names = [...first.nodes, ...second.nodes].map((n: Json) => n.name ?? n.context);
+    const names = [...first.nodes, ...second.nodes].map((n) => n.name ?? n.context);
     expect(new Set(names).size).toBe(152);
     expect(names.slice(-2)).toEqual(["ci/a", "ci/b"]);
 
@@ -611,6 +632,25 @@ describe("GraphQL: the UpgradeQueuePull read", () => {
       });
     }
     expect((await graphql(READ_PULL, vars, null)).status).toBe(401);
+  });
+});
+
+describe("GraphQL: documents", () => {
+  it("answers aliases, named and inline fragments, @skip, and refuses fields the fake does not model", async () => {
+    const { head, number } = await openUpgrade();
+    const query = `query Pick($n: Int!, $skipTitle: Boolean = true) {
+      repo: repository(owner: "acme", name: "widgets") {
+        pr: pullRequest(number: $n) { ...Heads title @skip(if: $skipTitle) ... on PullRequest { __typename n: number } }
+      }
+    }
+    fragment Heads on PullRequest { headRefOid baseRefName }`;
+    expect((await graphql(query, { n: number })).body).toStrictEqual({
+      data: { repo: { pr: { headRefOid: head, baseRefName: "main", __typename: "PullRequest", n: number } } },
+    });
+    const unknown = await graphql(`query { repository(owner: "acme", name: "widgets") { stargazerCount } }`, {});
+    expect(unknown).toMatchObject({ status: 200, body: { errors: [{ message: "Field 'stargazerCount' doesn't exist on type 'Repository'" }] } });
+    expect(unknown.body).not.toHaveProperty("data");
+    expect((await graphql("query { repository(", {})).body.errors?.[0]?.message).toMatch(/^Parse error/);
   });
 });
 
@@ -694,8 +734,16 @@ describe("GraphQL: the UpgradeQueueMerge mutation", () => {
     await octokit.pulls.update({ owner, repo, pull_number: conflict.number, state: "closed" });
     expect((await graphql(MERGE, { input: { pullRequestId: conflictId } })).body).toEqual(refusal("Pull Request is not mergeable"));
 
-    expect((await merge({ expectedHeadOid: head })).body.data.mergePullRequest.pullRequest.merged).toBe(true);
+    expect((await merge({ expectedHeadOid: head })).body.data?.mergePullRequest?.pullRequest.merged).toBe(true);
     expect((await merge({ expectedHeadOid: head })).body).toEqual(refusal("Pull Request is not mergeable"));
+    const other = await openUpgrade("self-modify/other");
+    const otherId = fake.getPull(REPO, other.number).node_id;
+    fake.setCollaborator(REPO, "tom", "triage");
+    expect((await graphql(MERGE, { input: { pullRequestId: otherId } }, fake.tokenFor({ login: "tom" }))).body).toEqual(
+      refusal("tom does not have the correct permissions to execute `MergePullRequest`", "FORBIDDEN"),
+    );
+    const inline = `mutation($id: ID!, $sha: GitObjectID) { mergePullRequest(input: { pullRequestId: $id, expectedHeadOid: $sha, mergeMethod: REBASE }) { pullRequest { state } } }`;
+    expect((await graphql(inline, { id: otherId, sha: other.head })).body).toStrictEqual({ data: { mergePullRequest: { pullRequest: { state: "MERGED" } } } });
     expect((await graphql(MERGE, { input: { pullRequestId: "PR_nope" } })).body).toEqual({
       data: { mergePullRequest: null },
       errors: [expect.objectContaining({ type: "NOT_FOUND", message: "Could not resolve to a node with the global id of 'PR_nope'" })],
@@ -712,7 +760,7 @@ describe("GraphQL faults", () => {
     const input = { pullRequestId: fake.getPull(REPO, number).node_id, expectedHeadOid: head };
     expect(await graphql(MERGE, { input })).toEqual({ status: 502, body: { message: "Bad gateway" } });
     expect(fake.getPull(REPO, number).merged).toBe(false);
-    expect((await graphql(MERGE, { input })).body.data.mergePullRequest.pullRequest.merged).toBe(true);
+    expect((await graphql(MERGE, { input })).body.data?.mergePullRequest?.pullRequest.merged).toBe(true);
     expect(fake.requests.map((r) => [r.path, r.operationName, r.status])).toEqual([
       ["/api/graphql", "UpgradeQueuePull", 200],
       ["/api/graphql", "UpgradeQueueMerge", 502],
