@@ -304,6 +304,7 @@ function onCommand(b: Builder, input: Input<"command">, config: RepoConfig, ctx:
       if (b.state.status === "rolled_back") return b.comment("This upgrade is already rolled back; nothing more to do.").decision;
       if (b.state.status !== "applied") return deny(b, actor, via, name, `the upgrade is \`${b.state.status}\`; only an applied upgrade can be rolled back.`);
       if (b.state.revertPullNumber !== null) return b.comment(`A revert pull request is already open: #${b.state.revertPullNumber}.`).decision;
+      if (via === "dashboard") b.comment(`@${actor.login} asked for a rollback on the Upgrade Queue status page.`);
       return b.event("upgrade.rollback_requested", actor.login, via, {}).effect({ kind: "rollback" }).decision;
     }
     case "apply":
