@@ -80,6 +80,9 @@ describe("happy path", () => {
 
     // 2. CI goes green on the head commit.
     greenChecks();
+    // ...and the base branch head's checks are read with it: a head that reports fewer is weakening.
+    github.get(`${repoPath}/commits/main/check-runs`).query(true).reply(200, { total_count: 1, check_runs: [{ id: 50, name: "test", head_sha: BASE_HEAD, status: "completed", conclusion: "success", app: { id: 99, slug: "github-actions" } }] });
+    github.get(`${repoPath}/commits/main/status`).query(true).reply(200, { state: "success", statuses: [] });
     github.patch(`${repoPath}/check-runs/55`, (body) => body.status === "in_progress" && body.output.summary.includes("passed")).reply(200, { id: 55 });
 
     await app.send("check_run", checkRun({ head: HEAD, name: "test", conclusion: "success" }));

@@ -47,6 +47,9 @@ function mockGreenChecks(configReads: number) {
     .times(UPGRADES)
     .reply(200, { total_count: 1, check_runs: [{ id: 60, name: "test", status: "completed", conclusion: "success", app: { id: 99 } }] });
   nock(API).get(/\/repos\/acme\/agent\/commits\/[0-9a-f]{40}\/status/).query(true).times(UPGRADES).reply(200, { state: "pending", statuses: [] });
+  // The base branch head's checks, read when each gate turns green (fewer checks on a head is weakening).
+  nock(API).get("/repos/acme/agent/commits/main/check-runs").query(true).times(UPGRADES).reply(200, { total_count: 1, check_runs: [{ id: 61, name: "test", status: "completed", conclusion: "success", app: { id: 99 } }] });
+  nock(API).get("/repos/acme/agent/commits/main/status").query(true).times(UPGRADES).reply(200, { state: "pending", statuses: [] });
   nock(API).patch(/\/repos\/acme\/agent\/check-runs\/5\d\d/).times(UPGRADES).reply(200, {});
 }
 

@@ -99,6 +99,7 @@ describe("a green gate that is no longer green when the approval comes", () => {
 
     // e2e passes: its webhook brings fresh results, and the merge needs no second read.
     checks(SEED_HEAD, [{ name: "test", conclusion: "success" }, { name: "e2e", conclusion: "success" }]);
+    checks("main", [{ name: "test", conclusion: "success" }, { name: "e2e", conclusion: "success" }]);
     merge(12, { sha: SEED_HEAD }, sha("c"), { parent: sha("b"), gate: "fresh" });
     stateChange(12, "approved", "applied", (b) => b.conclusion === "success");
     expectComment(12, "Applied: merged `ddddddd`");
