@@ -9,6 +9,7 @@ import { approvalsNeeded, canRollback, checkApprover, countingApprovers } from "
 import { rejectOverBudget } from "./budget.js";
 import { Builder, NOTHING } from "./decision-builder.js";
 import { holdMerge, onFreezeCommand, onMergeHeld } from "./freeze.js";
+import { explainMergeRefusal } from "./merge-refusal.js";
 import type { Actor, Decision, DecideContext, Effect, UpgradeInput, UpgradeState, Via } from "./types.js";
 import { noteWeakening } from "./weakened-tests.js";
 
@@ -475,5 +476,8 @@ function onMergeFailed(b: Builder, input: Input<"merge_failed">, ctx: DecideCont
       .event("upgrade.approval_invalidated", "upgrade-queue", "check", { reason: input.message, approvedSha: old })
       .comment(`Not merged: the branch head moved away from the approved commit \`${old?.slice(0, 7)}\` (${code(input.message)}). Approvals of the old commit no longer count; please review the current head.`).decision;
   }
-  return fail(b, `GitHub refused the merge: ${input.message}`, "check", ctx).decision;
+  fail(b, `GitHub refused the merge: ${input.message}`, "check", ctx);
+  const explained = input.status === undefined ? null : explainMergeRefusal(input.status, input.message);
+  if (explained) b.comment(`Branch protection on \`${b.state.baseBranch}\` refused the merge: ${explained.rule}. To satisfy it: ${explained.remedy}.`);
+  return b.decision;
 }

@@ -153,7 +153,8 @@ export type UpgradeInput =
   | { kind: "merge_held"; freeze: Freeze }
   | { kind: "tick"; via: Via }
   | { kind: "merge_succeeded"; mergeCommitSha: string; previousSha: string }
-  | { kind: "merge_failed"; message: string; headMoved: boolean }
+  /** `status`: GitHub's HTTP status, to tell a protection refusal (405) from other failures. */
+  | { kind: "merge_failed"; message: string; headMoved: boolean; status?: number }
   | { kind: "merge_claim_lapsed"; via: Via }
   /** The test gate read just before merging was not green: the merge is called off. */
   | { kind: "merge_gate_not_green"; results: TestResults }

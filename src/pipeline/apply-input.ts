@@ -267,7 +267,7 @@ async function merge(deps: PipelineDeps, port: GitHubPort, repo: RepoRef, record
   const frozen = await deps.store.freezeOf(record.repository);
   if (frozen) return { kind: "merge_held", freeze: frozen };
   const outcome = await port.merge(repo, record.state.pullNumber, { sha, method: config.mergeMethod, title: `${record.title} (#${record.state.pullNumber})` });
-  if (!outcome.ok) return { kind: "merge_failed", message: `${outcome.status}: ${outcome.message}`, headMoved: outcome.headMoved };
+  if (!outcome.ok) return { kind: "merge_failed", message: `${outcome.status}: ${outcome.message}`, headMoved: outcome.headMoved, status: outcome.status };
   // A merge or squash commit's first parent is the base head this merge really went onto. If
   // it cannot be read, the pass fails with the merge claimed; the claim's recovery reads it.
   const previousSha = headBefore ?? (await port.firstParent(repo, outcome.sha));
