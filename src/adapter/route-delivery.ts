@@ -24,7 +24,7 @@ export interface Sender {
 export type Job =
   | (RepoInfo & { kind: "push"; branch: string; headSha: string; headMessage: string; pusher: string | null; commitLogins: string[]; touchedFiles: string[] })
   | (RepoInfo & { kind: "pull"; action: "opened" | "reopened" | "synchronize" | "closed" | "ready_for_review" | "edited"; pull: PullFacts; sender: Sender })
-  | (RepoInfo & { kind: "review"; pullNumber: number; headRef: string; sha: string; state: "approved" | "changes_requested"; sender: Sender })
+  | (RepoInfo & { kind: "review"; pullNumber: number; headRef: string; sha: string; reviewId: number | null; state: "approved" | "changes_requested"; sender: Sender })
   | (RepoInfo & { kind: "comment"; pullNumber: number; commands: ParsedCommand[]; sender: Sender })
   | (RepoInfo & { kind: "label"; pullNumber: number; headRef: string; headSha: string; labels: string[]; label: "upgrade:approved" | "upgrade:rejected"; sender: Sender })
   | (RepoInfo & { kind: "checks"; sha: string });
@@ -152,7 +152,9 @@ function routeReview(repo: RepoInfo, payload: Payload, sender: Sender | null): J
   const state = String(review?.state ?? "").toLowerCase();
   if (state !== "approved" && state !== "changes_requested") return [];
   if (!isSha(review.commit_id)) return [];
-  return [{ ...repo, kind: "review", pullNumber: pull.number, headRef: pull.head?.ref ?? "", sha: review.commit_id, state, sender }];
+  // Review ids outgrew 32 bits on GitHub: any positive safe integer.
+  const reviewId = typeof review.id === "number" && Number.isSafeInteger(review.id) && review.id > 0 ? review.id : null;
+  return [{ ...repo, kind: "review", pullNumber: pull.number, headRef: pull.head?.ref ?? "", sha: review.commit_id, reviewId, state, sender }];
 }
 
 function routeComment(repo: RepoInfo, payload: Payload, sender: Sender | null): Job[] {

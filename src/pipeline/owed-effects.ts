@@ -52,7 +52,7 @@ async function deliver(deps: PipelineDeps, upgradeId: number, rows: PendingEffec
   const repo = splitRepository(record.repository);
   const n = record.state.pullNumber;
   const port = await deps.github(record.installationId);
-  const pull = await port.getPull(repo, n);
+  const pull = await port.readPull(repo, n);
 
   const shown = await showStateLabel(deps, port, repo, record, pull.labels);
   const config = await deps.configs.get(record.repository, port, repo);
