@@ -44,6 +44,32 @@ function count(value: unknown): number {
   return typeof value === "number" && Number.isFinite(value) ? value : 0;
 }
 
+const MERGE_MUTATION = `mutation UpgradeQueueMerge($input: MergePullRequestInput!) {
+  mergePullRequest(input: $input) { pullRequest { merged mergeCommit { oid parents(first: 1) { nodes { oid } } } } }
+}`;
+
+/**
+ * GitHub's refusal of a merge, as the outcome the pipeline records: GraphQL answers a refusal
+ * with errors (HTTP 200); they are given the REST merge API's status for the same refusal (409
+ * head moved, 405 not mergeable or not allowed), so messages read as they always did. Null for
+ * a failure that is no answer (5xx, rate limit, network): whether it merged must be read.
+ */
+function mergeRefusal(error: unknown): MergeOutcome | null {
+  const errors = (error as { errors?: Array<{ type?: string; message?: string }> }).errors;
+  if (Array.isArray(errors) && errors.length > 0) {
+    const message = errors.map((e) => e.message ?? "").join("; ");
+    if (errors.some((e) => e.type === "RATE_LIMITED")) return null;
+    const headMoved = /head branch was modified|expected head|expectedHeadOid/i.test(message);
+    return { ok: false, status: headMoved ? 409 : 405, message, headMoved };
+  }
+  const status = statusOf(error);
+  if (status !== null && status < 500 && status !== 429) {
+    const message = messageOf(error);
+    return { ok: false, status, message, headMoved: status === 409 || /head branch was modified/i.test(message) };
+  }
+  return null;
+}
+
 /** A pull request from a webhook payload or a REST answer; a field of the wrong type reads as absent. */
 export function toPullFacts(pull: Json): PullFacts {
   return {
@@ -217,30 +243,27 @@ export function createOctokitPort(octokit: Octokit, options: OctokitPortOptions)
       return ((response.data as Json).parents?.[0]?.sha as string | undefined) ?? null;
     },
 
-    async merge(repo, pullNumber, input): Promise<MergeOutcome> {
+    async merge(repo, pull, input): Promise<MergeOutcome> {
       for (let attempt = 1; ; attempt++) {
         try {
-          const response = await octokit.request("PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge", {
-            ...repo,
-            pull_number: pullNumber,
-            sha: input.sha,
-            merge_method: input.method,
-            commit_title: input.title,
-            // Never let the retry plugin repeat a merge: a 405/409 is an answer, and after a 5xx
+          // One request merges and answers with the merge commit's first parent: the exact base
+          // head the merge went onto (`previousSha`), with no second read.
+          const data = (await octokit.graphql(MERGE_MUTATION, {
+            input: { pullRequestId: pull.nodeId, expectedHeadOid: input.sha, mergeMethod: input.method.toUpperCase(), commitHeadline: input.title },
+            // Never let the retry plugin repeat a merge: a refusal is an answer, and after a 5xx
             // the merge may have happened, which only a fresh read can tell.
             request: { retries: 0 },
-          });
-          return { ok: true, sha: (response.data as Json).sha };
+          })) as Json;
+          const commit = data?.mergePullRequest?.pullRequest?.mergeCommit;
+          if (typeof commit?.oid !== "string") throw new Error("GitHub answered the merge without a merge commit");
+          return { ok: true, sha: commit.oid, previousSha: textOrNull(commit.parents?.nodes?.[0]?.oid) };
         } catch (error) {
-          const status = statusOf(error);
-          if (status !== null && status < 500 && status !== 429) {
-            const message = messageOf(error);
-            return { ok: false, status, message, headMoved: status === 409 || /head branch was modified|sha/i.test(message) };
-          }
+          const refusal = mergeRefusal(error);
+          if (refusal) return refusal;
           // 5xx, 429 or no answer: did it merge anyway?
-          const pull = await port.readPull(repo, pullNumber).catch(() => null);
-          if (pull?.merged && pull.mergeCommitSha) return { ok: true, sha: pull.mergeCommitSha };
-          if (attempt >= 3) return { ok: false, status: status ?? 0, message: messageOf(error), headMoved: false };
+          const now = await port.readPull(repo, pull.number).catch(() => null);
+          if (now?.merged && now.mergeCommitSha) return { ok: true, sha: now.mergeCommitSha, previousSha: null };
+          if (attempt >= 3) return { ok: false, status: statusOf(error) ?? 0, message: messageOf(error), headMoved: false };
           await new Promise((resolve) => setTimeout(resolve, retryDelay * attempt));
         }
       }

@@ -71,7 +71,8 @@ export interface PullSnapshot extends PullFacts {
 }
 
 export type MergeOutcome =
-  | { ok: true; sha: string }
+  /** `previousSha`: the merge commit's first parent, when the answer said it. */
+  | { ok: true; sha: string; previousSha: string | null }
   | { ok: false; status: number; message: string; headMoved: boolean };
 
 export interface GitHubPort {
@@ -102,7 +103,8 @@ export interface GitHubPort {
   getBranchHead(repo: RepoRef, branch: string): Promise<string>;
   /** The first parent of a commit: the base head a merge or squash commit was put on top of. */
   firstParent(repo: RepoRef, sha: string): Promise<string | null>;
-  merge(repo: RepoRef, pullNumber: number, input: { sha: string; method: "merge" | "squash" | "rebase"; title: string }): Promise<MergeOutcome>;
+  /** Merges if the head is still `sha` (GraphQL `mergePullRequest` with `expectedHeadOid`). */
+  merge(repo: RepoRef, pull: { number: number; nodeId: string }, input: { sha: string; method: "merge" | "squash" | "rebase"; title: string }): Promise<MergeOutcome>;
   deleteBranch(repo: RepoRef, branch: string): Promise<void>;
   /** Adds a commit on `branch` whose tree is `treeOf`'s, if the branch head is still `expectedHead`. */
   restoreTree(repo: RepoRef, input: { branch: string; expectedHead: string; treeOf: string; message: string }): Promise<{ ok: true; sha: string } | { ok: false; reason: string }>;

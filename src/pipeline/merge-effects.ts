@@ -29,11 +29,12 @@ export async function merge(ctx: PassContext, record: UpgradeRecord, sha: string
   // A rebase leaves no merge commit to ask, so the base head is read before merging (another
   // merge landing in between would make it stale: rebase is the method that cannot tell).
   const headBefore = config.mergeMethod === "rebase" ? await port.getBranchHead(repo, record.state.baseBranch) : null;
-  const outcome = await port.merge(repo, record.state.pullNumber, { sha, method: config.mergeMethod, title: `${record.title} (#${record.state.pullNumber})` });
+  const outcome = await port.merge(repo, pull, { sha, method: config.mergeMethod, title: `${record.title} (#${record.state.pullNumber})` });
   if (!outcome.ok) return { kind: "merge_failed", message: `${outcome.status}: ${outcome.message}`, headMoved: outcome.headMoved };
-  // A merge or squash commit's first parent is the base head this merge really went onto. If
-  // it cannot be read, the pass fails with the merge claimed; the claim's recovery reads it.
-  const previousSha = headBefore ?? (await port.firstParent(repo, outcome.sha));
+  // A merge or squash commit's first parent is the base head this merge really went onto (the
+  // merge's answer names it; after a lost answer it is read). If it cannot be read, the pass
+  // fails with the merge claimed; the claim's recovery reads it.
+  const previousSha = headBefore ?? outcome.previousSha ?? (await port.firstParent(repo, outcome.sha));
   if (!previousSha) throw new Error(`merge commit ${outcome.sha} has no parent`);
   return { kind: "merge_succeeded", mergeCommitSha: outcome.sha, previousSha };
 }
