@@ -61,10 +61,11 @@ export async function readPull(graphql: Graphql, repo: RepoRef, number: number, 
     const pull = data?.repository?.pullRequest;
     if (!pull) throw new Error(`${repo.owner}/${repo.repo}#${number}: GitHub returned no pull request`);
     first ??= data;
+    // A page read after the head moved would mix two commits' checks: the first page's head wins.
+    if (pull.headRefOid !== first.repository.pullRequest.headRefOid) break;
     const rollup = pull.commits?.nodes?.[0]?.commit?.statusCheckRollup?.contexts;
     contexts.push(...((rollup?.nodes ?? []) as Json[]));
-    // A page read after the head moved would mix two commits' checks: the first page's head wins.
-    if (!rollup?.pageInfo?.hasNextPage || pull.headRefOid !== first.repository.pullRequest.headRefOid) break;
+    if (!rollup?.pageInfo?.hasNextPage) break;
     after = rollup.pageInfo.endCursor;
   }
   return toSnapshot(first, contexts, options.appId);
