@@ -62,10 +62,45 @@ export function applyInput(deps: PipelineDeps, upgradeId: number, input: Upgrade
 
 /** Runs the inputs one after another in one pass, presented once at the end. */
 export function applyInputs(deps: PipelineDeps, upgradeId: number, inputs: readonly UpgradeInput[], options: PassOptions): Promise<UpgradeRecord | null> {
-  return oneAtATime(upgradeId, () => pass(deps, upgradeId, inputs, options));
+  return oneAtATime(upgradeId, () => pass(deps, upgradeId, async () => ({ inputs }), options));
 }
 
-async function pass(deps: PipelineDeps, upgradeId: number, inputs: readonly UpgradeInput[], options: PassOptions): Promise<UpgradeRecord | null> {
+/** What a pass does with the pull request as GitHub has it now. */
+export interface FromGitHub {
+  /** Read the PR's reviews too (a review delivery). */
+  reviews?: boolean;
+  /** The inputs, from the PR read inside the pass and the upgrade as it is at that moment. */
+  build(pull: PullSnapshot, record: UpgradeRecord, ctx: PassContext): Promise<{ inputs: UpgradeInput[]; extraPatch?: PassOptions["extraPatch"] }>;
+}
+
+/**
+ * A pass that starts by reading the PR from GitHub (Kodiak's "re-evaluate this PR against fresh
+ * state"). The read is made inside the pass, after any pass queued before it on this upgrade
+ * has finished, so neither the PR nor the upgrade it decides from is older than the decision;
+ * the merge and the label change of the pass use the same read. `options.snapshot` is only for
+ * a read the caller made of a PR no pass can have touched yet (a new upgrade's).
+ */
+export function applyFromGitHub(deps: PipelineDeps, upgradeId: number, plan: FromGitHub, options: PassOptions): Promise<UpgradeRecord | null> {
+  return oneAtATime(upgradeId, () =>
+    pass(
+      deps,
+      upgradeId,
+      async (record, ctx) => plan.build(await ctx.readPull(), record, ctx),
+      options,
+      plan.reviews === true,
+    ),
+  );
+}
+
+/** An input that changes nothing, to save columns alone (a new title) as a decision does. */
+function unchangedHead(record: UpgradeRecord): UpgradeInput {
+  const s = record.state;
+  return { kind: "head_updated", facts: { headSha: s.headSha, additions: s.additions, deletions: s.deletions, files: [], guarded: s.guarded, urgent: s.urgent, nonApprovers: [] }, actor: null, via: "pull_request" };
+}
+
+type Inputs = (record: UpgradeRecord, ctx: PassContext) => Promise<{ inputs: readonly UpgradeInput[]; extraPatch?: PassOptions["extraPatch"] }>;
+
+async function pass(deps: PipelineDeps, upgradeId: number, inputsFor: Inputs, options: PassOptions, reviews = false): Promise<UpgradeRecord | null> {
   const record = await deps.store.byId(upgradeId);
   if (!record) return null;
   const repo = splitRepository(record.repository);
@@ -78,10 +113,14 @@ async function pass(deps: PipelineDeps, upgradeId: number, inputs: readonly Upgr
   const ctx = createPassContext(
     { deps, port, repo, config: configResult.config, upgradeId, pullNumber: record.state.pullNumber, deliveryId: options.deliveryId },
     options.snapshot ?? null,
+    { reviews },
   );
+  const { inputs, extraPatch } = await inputsFor(record, ctx);
+  const patch = { ...(options.extraPatch ?? {}), ...(extraPatch ?? {}) };
+  if (inputs.length === 0 && Object.keys(patch).length === 0) return record;
   const presentation = emptyPresentation(record.state.status);
   try {
-    return await decideAndPresent(ctx, record, inputs, options, presentation);
+    return await decideAndPresent(ctx, record, inputs.length > 0 ? inputs : [unchangedHead(record)], { ...options, extraPatch: patch }, presentation);
   } catch (error) {
     // Hand what this pass still owes to the sweep now rather than when the ownership lapses.
     await deps.store.releaseEffects([...presentation.open], deps.now()).catch(() => undefined);

@@ -11,11 +11,11 @@ import type { GitHubPort, PullSnapshot, RepoRef } from "../github/port.js";
 import { splitRepository } from "../github/port.js";
 import type { Job, Sender } from "../adapter/route-delivery.js";
 import type { UpgradeRecord } from "../store/upgrade-record.js";
-import { applyInput, applyInputs, reportInvalidConfig } from "./apply-input.js";
+import { applyFromGitHub, applyInput, reportInvalidConfig } from "./apply-input.js";
 import type { PipelineDeps } from "./deps.js";
 import { type FetchedHead, fetchHeadFacts, headFactsFrom } from "./head-facts.js";
 import { reportInvalidConfigOnHead } from "./invalid-config.js";
-import { type SyncCause, stripHowTo, syncHead } from "./sync-head.js";
+import { type HeadSync, type SyncCause, stripHowTo, syncHead } from "./sync-head.js";
 
 const DEFAULT_PREFIX = "self-modify/";
 
@@ -95,8 +95,7 @@ async function handlePush(deps: PipelineDeps, job: JobOf<"push">, deliveryId: st
   if (existing) {
     // The push is a reason to look: the head and its checks are read from the PR as it is now
     // (a later push may have superseded this one; CI may have finished already).
-    const pull = await port.readPull(repo, existing.state.pullNumber);
-    await sync(deps, port, existing, pull, config, { actor: job.pusher, via: "push", nonApprovers: pushers }, deliveryId, { kind: "proposed", via: "push", actor: job.pusher ?? "push" });
+    await sync(deps, port, existing.id, config, { actor: job.pusher, via: "push", nonApprovers: pushers }, { deliveryId }, { kind: "proposed", via: "push", actor: job.pusher ?? "push" });
     return;
   }
   const base = config.baseBranch ?? job.defaultBranch;
@@ -132,8 +131,9 @@ async function adopt(
   actor: string,
   via: "push" | "pull_request",
   deliveryId: string | null,
+  snapshot: PullSnapshot | null = null,
 ): Promise<void> {
-  const { record } = await deps.store.create(
+  const { record, created } = await deps.store.create(
     {
       installationId: job.installationId,
       repository: job.repository,
@@ -157,31 +157,37 @@ async function adopt(
     [],
     deliveryId,
   );
-  const now = await port.readPull(repo, pull.number);
-  await sync(deps, port, record, now, config, { actor, via, nonApprovers: [] }, deliveryId, { kind: "proposed", via, actor });
+  // The caller's read is of a PR no pass has touched yet only when this call created the upgrade.
+  await sync(deps, port, record.id, config, { actor, via, nonApprovers: [] }, { deliveryId, snapshot: created ? snapshot : null }, { kind: "proposed", via, actor });
 }
 
 /**
  * One pass from the PR as GitHub has it now: the proposal when it is not recorded yet (a crash
  * or a failed attempt between creating the upgrade and recording its proposal leaves one
  * without `upgrade.proposed`; decide() records it once however many try), then the head and
- * its test gate, then what the delivery itself asked for.
+ * its test gate.
  */
 async function sync(
   deps: PipelineDeps,
   port: GitHubPort,
-  record: UpgradeRecord,
-  pull: PullSnapshot,
+  upgradeId: number,
   config: RepoConfig,
   cause: SyncCause,
-  deliveryId: string | null,
+  options: { deliveryId: string | null; snapshot?: PullSnapshot | null },
   proposal: Extract<UpgradeInput, { kind: "proposed" }> | null,
-  ...then: UpgradeInput[]
 ): Promise<void> {
-  const head = await syncHead(port, splitRepository(record.repository), config, record, pull, cause);
-  const inputs = [...(proposal && !(await deps.store.hasProposal(record.id)) ? [proposal] : []), ...head.inputs, ...then];
-  if (inputs.length === 0 && !head.extraPatch) return;
-  await applyInputs(deps, record.id, inputs, { deliveryId, snapshot: pull, extraPatch: head.extraPatch });
+  await applyFromGitHub(
+    deps,
+    upgradeId,
+    {
+      async build(pull, record) {
+        const head = await syncHead(port, splitRepository(record.repository), config, record, pull, cause);
+        const proposing = proposal && !(await deps.store.hasProposal(record.id)) ? [proposal] : [];
+        return { inputs: [...proposing, ...head.inputs], extraPatch: head.extraPatch };
+      },
+    },
+    options,
+  );
 }
 
 async function handlePull(deps: PipelineDeps, job: JobOf<"pull">, deliveryId: string | null): Promise<void> {
@@ -201,42 +207,43 @@ async function handlePull(deps: PipelineDeps, job: JobOf<"pull">, deliveryId: st
     if (existing) return reportInvalidConfig(deps, port, repo, existing, error ?? "invalid configuration");
     return reportInvalidConfigOnHead(deps, port, repo, { sha: payload.headSha, pull: payload.number }, error ?? "invalid configuration");
   }
-  // The delivery says something happened to the PR; what it is now decides (a close may have
-  // been undone by a reopen since, a reopen by a close).
-  const pull = await port.readPull(repo, payload.number);
   if (!existing) {
+    const pull = await port.readPull(repo, payload.number);
     if (pull.state !== "open") return;
     const head = await fetchHeadFacts(port, repo, pull, config, []);
-    await adopt(deps, { port, repo, config }, job, pull, head, stripHowTo(pull.body), sender.login, "pull_request", deliveryId);
+    await adopt(deps, { port, repo, config }, job, pull, head, stripHowTo(pull.body), sender.login, "pull_request", deliveryId, pull);
     return;
   }
-  const proposal = { kind: "proposed" as const, via: "pull_request" as const, actor: sender.login };
-  const { status } = existing.state;
+  // The delivery says something happened to the PR; what it is now decides (a close may have
+  // been undone by a reopen since, a reopen by a close).
+  await applyFromGitHub(deps, existing.id, { build: (pull, record) => pullInputs(deps, port, config, job, pull, record) }, { deliveryId });
+}
+
+async function pullInputs(deps: PipelineDeps, port: GitHubPort, config: RepoConfig, job: JobOf<"pull">, pull: PullSnapshot, record: UpgradeRecord): Promise<HeadSync> {
+  const { sender } = job;
+  const repo = splitRepository(record.repository);
+  const proposing: UpgradeInput[] = (await deps.store.hasProposal(record.id)) ? [] : [{ kind: "proposed", via: "pull_request", actor: sender.login }];
+  const { status } = record.state;
   const byThisDelivery = (action: JobOf<"pull">["action"]) => job.action === action;
   if (pull.merged) {
-    if (status === "applied" || status === "rolled_back") return;
+    if (status === "applied" || status === "rolled_back") return { inputs: [] };
     const previousSha = pull.mergeCommitSha ? await port.firstParent(repo, pull.mergeCommitSha) : null;
     const actor = pull.mergedBy ?? (byThisDelivery("closed") ? sender.login : null);
-    const closed: UpgradeInput = { kind: "closed", merged: true, actor, via: byThisDelivery("closed") ? "close" : "reconcile", mergeCommitSha: pull.mergeCommitSha, previousSha };
-    await applyInputs(deps, existing.id, (await deps.store.hasProposal(existing.id)) ? [closed] : [proposal, closed], { deliveryId, snapshot: pull });
-    return;
+    return { inputs: [...proposing, { kind: "closed", merged: true, actor, via: byThisDelivery("closed") ? "close" : "reconcile", mergeCommitSha: pull.mergeCommitSha, previousSha }] };
   }
   if (pull.state === "closed") {
-    const closed: UpgradeInput = { kind: "closed", merged: false, actor: byThisDelivery("closed") ? sender.login : null, via: byThisDelivery("closed") ? "close" : "reconcile" };
-    await applyInputs(deps, existing.id, (await deps.store.hasProposal(existing.id)) ? [closed] : [proposal, closed], { deliveryId, snapshot: pull });
-    return;
+    return { inputs: [...proposing, { kind: "closed", merged: false, actor: byThisDelivery("closed") ? sender.login : null, via: byThisDelivery("closed") ? "close" : "reconcile" }] };
   }
+  // Open now: a reopened upgrade is proposed again, then its head and checks are taken as they are.
   const reopened: UpgradeInput[] =
     status === "rejected" || status === "expired"
       ? [{ kind: "reopened", actor: byThisDelivery("reopened") ? sender.login : "reconcile", via: byThisDelivery("reopened") ? "pull_request" : "reconcile" }]
       : [];
   const pushed = job.action === "synchronize" || job.action === "opened" || job.action === "ready_for_review";
   const cause: SyncCause = { actor: sender.login, via: pushed ? "push" : "pull_request", nonApprovers: pushed ? [sender.login] : [] };
+  const head = await syncHead(port, repo, config, record, pull, cause);
   const edited = job.action === "edited" ? { title: pull.title, description: stripHowTo(pull.body) } : {};
-  // A reopened upgrade is proposed again, then its head and checks are taken as they are now.
-  const head = await syncHead(port, repo, config, existing, pull, cause);
-  const inputs = [...((await deps.store.hasProposal(existing.id)) ? [] : [proposal]), ...reopened, ...head.inputs];
-  await applyInputs(deps, existing.id, inputs, { deliveryId, snapshot: pull, extraPatch: { ...(head.extraPatch ?? {}), ...edited } });
+  return { inputs: [...proposing, ...reopened, ...head.inputs], extraPatch: { ...(head.extraPatch ?? {}), ...edited } };
 }
 
 /** The actor with their repository permission, looked up only when it can matter. */
@@ -266,13 +273,22 @@ async function handleReview(deps: PipelineDeps, job: JobOf<"review">, deliveryId
   const { record, port, repo, config } = found;
   // The PR now, with its reviews: the pass decides (and merges, when this approval completes
   // the gate) from this one read.
-  const pull = await port.readPull(repo, record.state.pullNumber, { reviews: true });
-  const review = job.reviewId === null ? undefined : pull.reviews?.find((r) => r.id === job.reviewId);
-  if (review?.state === "DISMISSED") return; // dismissed before the app looked: it never counted
-  const actor = await reviewer(port, repo, job.sender, record, config, review?.authorCanPush === true);
-  const input: UpgradeInput = job.state === "approved" ? { kind: "approve", actor, sha: review?.commitSha ?? job.sha, via: "review" } : { kind: "changes_requested", actor, via: "review" };
-  const head = await syncHead(port, repo, config, record, pull, { actor: null, via: "review", nonApprovers: [] });
-  await applyInputs(deps, record.id, [...head.inputs, input], { deliveryId, snapshot: pull, extraPatch: head.extraPatch });
+  await applyFromGitHub(
+    deps,
+    record.id,
+    {
+      reviews: true,
+      async build(pull, current) {
+        const review = job.reviewId === null ? undefined : pull.reviews?.find((r) => r.id === job.reviewId);
+        if (review?.state === "DISMISSED") return { inputs: [] }; // dismissed before the app looked: it never counted
+        const actor = await reviewer(port, repo, job.sender, current, config, review?.authorCanPush === true);
+        const input: UpgradeInput = job.state === "approved" ? { kind: "approve", actor, sha: review?.commitSha ?? job.sha, via: "review" } : { kind: "changes_requested", actor, via: "review" };
+        const head = await syncHead(port, repo, config, current, pull, { actor: null, via: "review", nonApprovers: [] });
+        return { inputs: [...head.inputs, input], extraPatch: head.extraPatch };
+      },
+    },
+    { deliveryId },
+  );
 }
 
 /**
@@ -332,8 +348,7 @@ async function handleChecks(deps: PipelineDeps, job: JobOf<"checks">, deliveryId
   for (const id of ids) {
     const record = await deps.store.byId(id);
     if (!record || !PENDING_OR_FAILED.includes(record.state.status)) continue;
-    const pull = await port.readPull(repo, record.state.pullNumber);
-    await sync(deps, port, record, pull, config, { actor: null, via: "check", nonApprovers: [] }, deliveryId, null);
+    await sync(deps, port, id, config, { actor: null, via: "check", nonApprovers: [] }, { deliveryId }, null);
   }
 }
 

@@ -24,14 +24,15 @@ export interface PassContext {
 export function createPassContext(
   fields: Omit<PassContext, "readPull" | "pullIfRead">,
   snapshot: PullSnapshot | null,
+  read: { reviews: boolean } = { reviews: false },
 ): PassContext {
-  let read: Promise<PullSnapshot> | null = snapshot ? Promise.resolve(snapshot) : null;
+  let reading: Promise<PullSnapshot> | null = snapshot ? Promise.resolve(snapshot) : null;
   let known = snapshot;
   return {
     ...fields,
     readPull() {
-      read ??= fields.port.readPull(fields.repo, fields.pullNumber).then((pull) => (known = pull));
-      return read;
+      reading ??= fields.port.readPull(fields.repo, fields.pullNumber, read.reviews ? { reviews: true } : undefined).then((pull) => (known = pull));
+      return reading;
     },
     pullIfRead: () => known,
   };

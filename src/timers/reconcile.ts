@@ -5,9 +5,9 @@
  */
 import type { RepoConfig } from "../config/repo-config.js";
 import type { UpgradeInput } from "../domain/types.js";
-import type { GitHubPort, PullFacts, RepoRef } from "../github/port.js";
+import type { GitHubPort, PullFacts, PullSnapshot, RepoRef } from "../github/port.js";
 import { splitRepository } from "../github/port.js";
-import { applyInput, applyInputs, showStateLabel } from "../pipeline/apply-input.js";
+import { applyFromGitHub, showStateLabel } from "../pipeline/apply-input.js";
 import { STATE_LABELS } from "../github/octokit-port.js";
 import type { PipelineDeps } from "../pipeline/deps.js";
 import { handleJob } from "../pipeline/handle-job.js";
@@ -96,30 +96,38 @@ async function reconcilePull(
   // Nothing a list of closed PRs can tell about a settled upgrade.
   if (listed.state === "closed" && (status === "applied" || status === "rolled_back" || (!listed.merged && terminal))) return;
   // The list is a snapshot taken before this loop got here (the app may have closed or merged
-  // the PR since), and lacks who merged: the PR itself is read again, and decides.
-  const pull = await port.readPull(repo, listed.number);
-  const options = { deliveryId: null, snapshot: pull };
-  if (pull.merged) {
-    if (status === "applied" || status === "rolled_back") return;
-    const previousSha = pull.mergeCommitSha ? await port.firstParent(repo, pull.mergeCommitSha) : null;
-    await applyInput(deps, existing.id, { kind: "closed", merged: true, actor: pull.mergedBy ?? "reconcile", via: "reconcile", mergeCommitSha: pull.mergeCommitSha, previousSha }, options);
-    return;
-  }
-  if (pull.state === "closed") {
-    if (!terminal) await applyInput(deps, existing.id, { kind: "closed", merged: false, actor: "reconcile", via: "reconcile" }, options);
-    return;
-  }
-  const reopened: UpgradeInput[] = status === "rejected" || status === "expired" ? [{ kind: "reopened", actor: "reconcile", via: "reconcile" }] : [];
-  if (reopened.length === 0 && terminal) return;
-  const head = await syncHead(port, repo, config, existing, pull, { actor: "reconcile", via: "reconcile", nonApprovers: [] });
+  // the PR since), and lacks who merged: the PR itself is read again, inside the pass, and decides.
+  let seen: PullSnapshot | null = null;
   const before = existing.version;
-  const fresh = await applyInputs(deps, existing.id, [...reopened, ...head.inputs], { ...options, extraPatch: head.extraPatch });
+  const fresh = await applyFromGitHub(
+    deps,
+    existing.id,
+    {
+      async build(pull, record) {
+        seen = pull;
+        const current = record.state.status;
+        const pending = current === "proposed" || current === "approved" || current === "failed";
+        if (pull.merged) {
+          if (current === "applied" || current === "rolled_back") return { inputs: [] };
+          const previousSha = pull.mergeCommitSha ? await port.firstParent(repo, pull.mergeCommitSha) : null;
+          return { inputs: [{ kind: "closed", merged: true, actor: pull.mergedBy ?? "reconcile", via: "reconcile", mergeCommitSha: pull.mergeCommitSha, previousSha }] };
+        }
+        if (pull.state === "closed") return { inputs: pending ? [{ kind: "closed", merged: false, actor: "reconcile", via: "reconcile" }] : [] };
+        const reopened: UpgradeInput[] = current === "rejected" || current === "expired" ? [{ kind: "reopened", actor: "reconcile", via: "reconcile" }] : [];
+        if (reopened.length === 0 && !pending) return { inputs: [] };
+        const head = await syncHead(port, repo, config, record, pull, { actor: "reconcile", via: "reconcile", nonApprovers: [] });
+        return { inputs: [...reopened, ...head.inputs], extraPatch: head.extraPatch };
+      },
+    },
+    { deliveryId: null },
+  );
+  const pull = seen as PullSnapshot | null;
   // A transition whose label change failed (GitHub down) is put right here. When this pass
   // changed the upgrade itself, its transition already set the label from the same read.
   // A change made in the last two minutes (wall clock, as `updatedAt` is) may still be on its
   // way to GitHub, its pass (maybe on another replica) setting the label now: repairing it
   // would race that pass.
-  if (!fresh || fresh.version !== before) return;
+  if (!fresh || !pull || pull.state !== "open" || fresh.version !== before) return;
   const settled = Date.now() - fresh.updatedAt.getTime() > LABEL_REPAIR_SETTLE_MS && fresh.state.mergeClaimSha === null;
   if (!settled) return;
   const wanted = `upgrade:${fresh.state.status}`;
