@@ -10,7 +10,7 @@
  * A bad signature is refused here, before the body is parsed, and neither the refusal nor its
  * log line carries the payload (see refuse-unsigned-webhooks.ts for why).
  */
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 import { verify } from "@octokit/webhooks-methods";
 import type { Probot } from "probot";
@@ -49,7 +49,7 @@ export function createWebhookDoor(options: WebhookDoorOptions, probot: Middlewar
     const body = await readBody(req);
     if (!(await signatureMatches(options.secret, body, signature))) {
       options.log.warn({ deliveryId: id, event: name }, "webhook refused: signature does not match the payload and secret; payload not logged");
-      res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: "signature does not match the payload and secret" }));
+      answer(res, 400, "application/json", JSON.stringify({ error: "signature does not match the payload and secret" }));
       return true;
     }
     if (!settles(options, name, body, id)) {
@@ -57,7 +57,7 @@ export function createWebhookDoor(options: WebhookDoorOptions, probot: Middlewar
       Object.assign(req, { body });
       return probot(req, res, next);
     }
-    res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+    answer(res, 200, "text/plain", "ok\n");
     options.settled?.(name, (performance.now() - started) / 1000);
     return true;
   };
@@ -79,6 +79,13 @@ async function signatureMatches(secret: string, body: string, signature: string)
   } catch {
     return false; // an empty body
   }
+}
+
+/** Headers set but not written: `end` then sends them with a Content-Length, in one write. */
+function answer(res: ServerResponse, status: number, type: string, body: string): void {
+  res.statusCode = status;
+  res.setHeader("content-type", type);
+  res.end(body);
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
