@@ -25,7 +25,7 @@ export interface WebhookDoorOptions {
   settles(name: string, payload: unknown): boolean;
   /** Told of every delivery answered at the door, with the seconds it took (metrics). */
   settled?(name: string, seconds: number): void;
-  log: { warn(obj: object, msg: string): void };
+  log: { debug(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
 /**
@@ -59,6 +59,8 @@ export function createWebhookDoor(options: WebhookDoorOptions, probot: Middlewar
     }
     answer(res, 200, "text/plain", "ok\n");
     options.settled?.(name, (performance.now() - started) / 1000);
+    // Probot's middleware logs every delivery it receives at debug level; these it never sees.
+    options.log.debug({ deliveryId: id, event: name }, "webhook settled at the door: concerns no upgrade");
     return true;
   };
 }
