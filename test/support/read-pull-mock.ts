@@ -76,7 +76,8 @@ export function pullAnswer(number: number, spec: PullSpec, withReviews: boolean)
           updatedAt: "2026-11-20T10:00:00Z",
           additions: spec.additions ?? 1,
           deletions: spec.deletions ?? 0,
-          mergedBy: merged && spec.mergedBy ? { __typename: "User", login: spec.mergedBy } : null,
+          // GraphQL names a bot without REST's `[bot]`: the app's own merge comes back as GitHub shapes it.
+          mergedBy: merged && spec.mergedBy ? (spec.mergedBy.endsWith("[bot]") ? { __typename: "Bot", login: spec.mergedBy.slice(0, -5) } : { __typename: "User", login: spec.mergedBy }) : null,
           mergeCommit: merged && spec.mergeCommit ? { oid: spec.mergeCommit } : null,
           author: { __typename: "User", login: spec.author ?? "agent" },
           headRefName: spec.branch ?? "self-modify/x",
