@@ -13,7 +13,7 @@ import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { FULL, checkRun, comment, review, sha } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
 import { sweep } from "../../src/timers/sweep.js";
-import { baseChecks, checks, config, expectComment, merge, permission, repoPath, stateChange, token, updateCheckRun } from "./github.js";
+import { checks, config, expectComment, merge, permission, repoPath, stateChange, token, updateCheckRun } from "./github.js";
 
 useNock();
 
@@ -90,8 +90,7 @@ describe("/freeze", () => {
     expectAllMocksUsed(); // nothing auto-approved
     expect((await app.db.upgrade.findUniqueOrThrow({ where: { id: slow } })).status).toBe("proposed");
 
-    checks(sha("2"), [{ name: "test", conclusion: "success" }]);
-    baseChecks();
+    checks(13, sha("2"), [{ name: "test", conclusion: "success" }]);
     updateCheckRun(frozenTitle, 78);
     await app.send("check_run", checkRun({ head: sha("2"), name: "test", conclusion: "success" }));
     expectAllMocksUsed(); // tests passed, no bypass, no merge
