@@ -11,7 +11,7 @@ import { useTestApp } from "../support/use-test-app.js";
 import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { FULL, pullRequest, push, sha } from "../support/payloads.js";
 import { eventsOf, seedUpgrade } from "../support/seed.js";
-import { closePull, compare, config, createCheckRun, createPull, deleteBranch, expectComment, pullContents, repoPath, token } from "./github.js";
+import { readPull, setLabels, closePull, compare, config, createCheckRun, createPull, deleteBranch, expectComment, pullContents, repoPath, token } from "./github.js";
 
 useNock();
 
@@ -35,10 +35,12 @@ async function earlier(count: number, options: { status?: string; hoursAgo?: num
 function pushedProposal(files = [{ filename: "src/feature.ts" }]) {
   compare(HEAD, files, [{ sha: HEAD, message: "Add a feature" }]);
   createPull(12, BRANCH, HEAD);
+  // The PR the app just opened, as GitHub has it now: no labels, no checks.
+  readPull(12, { head: HEAD, branch: BRANCH, labels: [] });
 }
 
 function rejectedByBudget(comment: string) {
-  nock(API).post(`${repoPath}/issues/12/labels`, { labels: ["upgrade:rejected"] }).reply(200, []);
+  setLabels(12, ["upgrade:rejected"]);
   createCheckRun(HEAD, 77, (b) => b.conclusion === "failure" && b.output.title === "Rejected");
   const bodies = expectComment(12, comment);
   closePull(12);
@@ -47,7 +49,7 @@ function rejectedByBudget(comment: string) {
 }
 
 function proposedNormally(match: (body: Record<string, any>) => boolean = () => true) {
-  nock(API).post(`${repoPath}/issues/12/labels`, { labels: ["upgrade:proposed"] }).reply(200, []);
+  setLabels(12, ["upgrade:proposed"]);
   createCheckRun(HEAD, 77, match);
 }
 
@@ -132,6 +134,7 @@ describe("weakened tests", () => {
       .query(true)
       .reply(200, [{ filename: "test/new.test.ts", status: "added", additions: 9, deletions: 0, patch: "@@ +1 @@\n+it()" }]);
     nock(API).get(`${repoPath}/pulls/12/commits`).query(true).reply(200, [{ sha: HEAD, commit: { message: "More tests" }, author: { login: "agent" }, committer: { login: "agent" } }]);
+    readPull(12, { head: HEAD, branch: BRANCH, labels: [] });
     proposedNormally((b) => !b.output.summary.includes("weakened"));
     await app.send("pull_request", pullRequest("opened", { number: 12, branch: BRANCH, head: HEAD, sender: "agent" }));
     expectAllMocksUsed();
