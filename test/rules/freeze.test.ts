@@ -10,10 +10,11 @@ import type { TestApp } from "../support/app.js";
 import { createTestApp } from "../support/app.js";
 import { useTestApp } from "../support/use-test-app.js";
 import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
-import { FULL, checkRun, comment, review, sha } from "../support/payloads.js";
+import { FULL, checkRun, comment, sha } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
+import { pullAnswer } from "../support/read-pull-mock.js";
 import { sweep } from "../../src/timers/sweep.js";
-import { checks, config, expectComment, merge, permission, repoPath, stateChange, token, updateCheckRun } from "./github.js";
+import { readPull, checks, config, expectComment, merge, permission, repoPath, stateChange, token, updateCheckRun } from "./github.js";
 
 useNock();
 
@@ -51,9 +52,10 @@ describe("/freeze", () => {
 
     // An approval still approves; the merge waits, and the PR says why.
     permission("alice", "write");
+    readPull(12, { head: SEED_HEAD, branch: "self-modify/cache", labels: ["upgrade:proposed"], ownCheckRun: 77 }); // the PR as it is, for the state label
     stateChange(12, "proposed", "approved", frozenTitle);
     expectComment(12, "Approved by @alice", "Not merged yet: Frozen by @maya: incident 42. It merges after `/unfreeze`.");
-    await app.send("pull_request_review", review({ number: 12, branch: "self-modify/cache", head: SEED_HEAD, reviewer: "alice", state: "approved" }));
+    await app.send("issue_comment", comment({ number: 12, login: "alice", body: "/approve" }));
     expectAllMocksUsed(); // no merge request
     expect((await app.db.upgrade.findUniqueOrThrow({ where: { id: first } })).status).toBe("approved");
     expect((await eventsOf(app.db, first)).map((e) => e.type)).toEqual(["upgrade.proposed", "upgrade.approved", "upgrade.merge_held"]);
@@ -103,13 +105,11 @@ describe("/freeze", () => {
     config(null);
     // The gate is read again before merging; meanwhile a maintainer freezes on another replica.
     nock(API)
-      .get(`${repoPath}/commits/${SEED_HEAD}/check-runs`)
-      .query(true)
+      .post("/graphql", (body) => typeof body.query === "string" && body.query.includes("query UpgradeQueuePull"))
       .reply(async () => {
         await app.db.repositoryState.create({ data: { repository: FULL, installationId: 1, frozenBy: "maya", frozenReason: "incident 42", frozenAt: app.clock.now } });
-        return [200, { total_count: 1, check_runs: [{ id: 600, name: "test", head_sha: SEED_HEAD, status: "completed", conclusion: "success", started_at: "2026-11-20T09:00:00Z", app: { id: 99 } }] }];
+        return [200, pullAnswer(12, { head: SEED_HEAD, branch: "self-modify/cache", labels: ["upgrade:approved"], checks: [{ name: "test", conclusion: "success" }] }, false)];
       });
-    nock(API).get(`${repoPath}/commits/${SEED_HEAD}/status`).query(true).reply(200, { state: "pending", statuses: [] });
     permission("bob", "write");
     updateCheckRun(frozenTitle, 77);
     expectComment(12, "Not merged yet: Frozen by @maya: incident 42. It merges after `/unfreeze`.");
@@ -172,10 +172,10 @@ describe("two replicas", () => {
       token(); // and its own installation token
       config(null); // the second replica reads its own config
       permission("alice", "write");
+      readPull(12, { head: SEED_HEAD, branch: "self-modify/cache", labels: ["upgrade:proposed"], ownCheckRun: 77 }); // the PR as it is, for the state label
       stateChange(12, "proposed", "approved", frozenTitle);
       expectComment(12, "Approved by @alice", "Not merged yet: Frozen by @maya: incident 42.");
-      const body = JSON.stringify(review({ number: 12, branch: "self-modify/cache", head: SEED_HEAD, reviewer: "alice", state: "approved" }));
-      await second.send("pull_request_review", JSON.parse(body));
+      await second.send("issue_comment", comment({ number: 12, login: "alice", body: "/approve" }));
       expectAllMocksUsed(); // no merge
       expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).status).toBe("approved");
     } finally {
