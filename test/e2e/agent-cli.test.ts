@@ -27,7 +27,7 @@ describe("the upgrade-queue CLI and MCP server against the real app", () => {
     world = await startAgentWorld();
     work = await mkdtemp(join(tmpdir(), "uq-agent-"));
     await mkdir(join(work, "src"));
-  });
+  }, 90_000);
 
   afterAll(async () => {
     await world?.stop();

@@ -15,7 +15,7 @@ describe("the agent's client against the real app", () => {
   beforeAll(async () => {
     world = await startAgentWorld();
     client = createUpgradeQueueClient({ retryBaseMs: 50 }, world.agentEnv);
-  });
+  }, 90_000);
 
   afterAll(async () => {
     await world?.stop();

@@ -17,7 +17,7 @@ describe("the agent can never approve its own upgrade", () => {
 
   beforeAll(async () => {
     world = await startAgentWorld();
-  });
+  }, 90_000);
 
   afterAll(async () => {
     await world?.stop();

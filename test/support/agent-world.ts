@@ -47,8 +47,8 @@ export async function startAgentWorld(): Promise<AgentWorld> {
       GITHUB_CLIENT_SECRET: fake.clientSecret,
       SESSION_SECRET: "agent-world-session-secret",
     }),
-    // Generous: the machine may be busy (the hook timeout is 60 s).
-    { port, timeoutMs: 55_000 },
+    // Generous: the machine may be busy (the e2e files give beforeAll 90 s).
+    { port, timeoutMs: 80_000 },
   );
   fake.autoDeliver({ url: `${app.url}/api/github/webhooks`, secret: SECRET });
   const hooks = createWebhookSender({ url: `${app.url}/api/github/webhooks`, secret: SECRET });
