@@ -12,6 +12,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AgentWorld, BIN, REPO, ROOT, startAgentWorld } from "../support/agent-world.js";
+import { eventually } from "../support/app-process.js";
 
 interface Run {
   code: number | null;
@@ -35,17 +36,21 @@ describe("the upgrade-queue CLI and MCP server against the real app", () => {
 
   const env = () => ({ PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", ...world.agentEnv });
 
-  function cli(args: string[]): Promise<Run> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, ...args], { cwd: work, env: env(), stdio: ["ignore", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (chunk) => (stdout += chunk));
-      child.stderr.on("data", (chunk) => (stderr += chunk));
+  /** The bin in a child process; `stderr()` reads what it has written so far. */
+  function start(args: string[]): { done: Promise<Run>; stderr(): string } {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: work, env: env(), stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    const done = new Promise<Run>((resolve, reject) => {
       child.once("error", reject);
       child.once("close", (code) => resolve({ code, stdout, stderr }));
     });
+    return { done, stderr: () => stderr };
   }
+
+  const cli = (args: string[]): Promise<Run> => start(args).done;
 
   async function proposeFromFiles(slug: string, message: string, files: Record<string, string>): Promise<{ branch: string; sha: string }> {
     for (const [path, content] of Object.entries(files)) await writeFile(join(work, path), content);
@@ -59,17 +64,19 @@ describe("the upgrade-queue CLI and MCP server against the real app", () => {
     const proposed = await proposeFromFiles("cli-cache", "Add a plan cache\n\nPlans are recomputed on every tick.\n", { "src/cache.ts": "export const cache = new Map();\n" });
     expect(proposed.branch).toBe("self-modify/cli-cache");
     expect(world.fake.getFile(REPO, "src/cache.ts", proposed.branch)).toBe("export const cache = new Map();\n");
-    const waiting = cli(["wait", "--repo", REPO, "--branch", proposed.branch, "--interval", "0.2", "--timeout", "45"]);
+    const waiting = start(["wait", "--repo", REPO, "--branch", proposed.branch, "--interval", "0.2", "--timeout", "60"]);
     const number = await world.proposedPull(proposed.branch);
     expect(world.fake.getPull(REPO, number)).toMatchObject({ title: "Add a plan cache", body: expect.stringContaining("Plans are recomputed on every tick.") });
+    // The progress line of the pending upgrade, before anyone decides.
+    await eventually(() => waiting.stderr().includes(`${REPO}#${number} ${proposed.branch}: proposed`), "wait's progress line", 45_000);
     await world.passChecks(proposed.sha);
     await world.approve(number);
 
-    const run = await waiting;
+    const run = await waiting.done;
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ status: "applied", branch: proposed.branch, headSha: proposed.sha, approvedBy: ["alice"] });
     expect(run.stderr).toContain(`waiting for a decision on ${REPO} ${proposed.branch}`);
-    expect(run.stderr).toMatch(new RegExp(`${REPO}#${number} ${proposed.branch}: (proposed|approved)`));
+    expect(run.stderr).toContain(`${REPO}#${number} ${proposed.branch}: applied, tests passed, approved by alice`);
   }, 90_000);
 
   it("wait exits 1 on a rejection, 2 on a timeout and on bad usage", async () => {
