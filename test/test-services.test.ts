@@ -73,7 +73,8 @@ function runWithTestPostgres(mode: "exit" | "wait") {
   return { child, probed, exited };
 }
 
-describe("scripts/with-test-postgres.ts (TEST_EMBEDDED_POSTGRES=1)", () => {
+// Concurrent: each starts its own server; side by side the file takes about as long as one.
+describe.concurrent("scripts/with-test-postgres.ts (TEST_EMBEDDED_POSTGRES=1)", () => {
   it("gives the command a real PostgreSQL, passes its exit code on, then stops the server and deletes its files", async () => {
     const run = runWithTestPostgres("exit");
     const seen = await run.probed;
