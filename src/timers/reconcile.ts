@@ -4,14 +4,14 @@
  * recorded with `via: reconcile`.
  */
 import type { RepoConfig } from "../config/repo-config.js";
-import { evaluateTestGate } from "../domain/test-gate.js";
-import type { GitHubPort, PullFacts, RepoRef } from "../github/port.js";
+import type { UpgradeInput } from "../domain/types.js";
+import type { GitHubPort, PullFacts, PullSnapshot, RepoRef } from "../github/port.js";
 import { splitRepository } from "../github/port.js";
-import { applyInput, showStateLabel } from "../pipeline/apply-input.js";
+import { applyFromGitHub, showStateLabel } from "../pipeline/apply-input.js";
 import { STATE_LABELS } from "../github/octokit-port.js";
 import type { PipelineDeps } from "../pipeline/deps.js";
 import { handleJob } from "../pipeline/handle-job.js";
-import { fetchHeadFacts } from "../pipeline/head-facts.js";
+import { syncHead } from "../pipeline/sync-head.js";
 
 const LABEL_REPAIR_SETTLE_MS = 2 * 60_000;
 
@@ -73,12 +73,11 @@ async function reconcilePull(
   config: RepoConfig,
   installationId: number,
   repository: { fullName: string; private: boolean; defaultBranch: string },
-  pull: PullFacts,
+  listed: PullFacts,
 ): Promise<void> {
-  const existing = await deps.store.byPull(repository.fullName, pull.number);
-  const options = { deliveryId: null, labels: pull.labels };
+  const existing = await deps.store.byPull(repository.fullName, listed.number);
   if (!existing) {
-    if (pull.state !== "open") return;
+    if (listed.state !== "open") return;
     const job = {
       kind: "pull" as const,
       action: "opened" as const,
@@ -86,53 +85,55 @@ async function reconcilePull(
       installationId,
       private: repository.private,
       defaultBranch: repository.defaultBranch,
-      pull,
-      sender: { login: pull.author ?? "reconcile", isBot: false },
+      pull: listed,
+      sender: { login: listed.author ?? "reconcile", isBot: false },
     };
     await handleJob(deps, job, null);
     return;
   }
   const { status } = existing.state;
-  if (pull.state === "closed") {
-    if (pull.merged && status !== "applied" && status !== "rolled_back") {
-      // The pull request list does not say who merged (no `merged_by`): the single PR does.
-      const mergedBy = pull.mergedBy ?? (await port.getPull(repo, pull.number)).mergedBy;
-      const previousSha = pull.mergeCommitSha ? await port.firstParent(repo, pull.mergeCommitSha) : null;
-      await applyInput(deps, existing.id, { kind: "closed", merged: true, actor: mergedBy ?? "reconcile", via: "reconcile", mergeCommitSha: pull.mergeCommitSha, previousSha }, options);
-    } else if (!pull.merged && (status === "proposed" || status === "approved" || status === "failed")) {
-      await applyInput(deps, existing.id, { kind: "closed", merged: false, actor: "reconcile", via: "reconcile" }, options);
-    }
-    return;
-  }
-  if (status === "rejected" || status === "expired") {
-    // The list is a snapshot: the app may have closed this PR (expiry, rejection) since it was
-    // taken. Only a PR that is open now was reopened.
-    const now = await port.getPull(repo, pull.number);
-    if (now.state !== "open") return;
-    await applyInput(deps, existing.id, { kind: "reopened", actor: "reconcile", via: "reconcile" }, options);
-  }
-  if (pull.headSha !== existing.state.headSha) {
-    const head = await fetchHeadFacts(port, repo, pull, config, []);
-    await applyInput(deps, existing.id, { kind: "head_updated", facts: head.facts, actor: "reconcile", via: "reconcile" }, { ...options, extraPatch: { diffPreview: head.diffPreview } });
-  }
-  const fresh = await deps.store.byId(existing.id);
+  const terminal = status !== "proposed" && status !== "approved" && status !== "failed";
+  // Nothing a list of closed PRs can tell about a settled upgrade.
+  if (listed.state === "closed" && (status === "applied" || status === "rolled_back" || (!listed.merged && terminal))) return;
+  // The list is a snapshot taken before this loop got here (the app may have closed or merged
+  // the PR since), and lacks who merged: the PR itself is read again, inside the pass, and decides.
+  let seen: PullSnapshot | null = null;
+  const before = existing.version;
+  const fresh = await applyFromGitHub(
+    deps,
+    existing.id,
+    {
+      async build(pull, record) {
+        seen = pull;
+        const current = record.state.status;
+        const pending = current === "proposed" || current === "approved" || current === "failed";
+        if (pull.merged) {
+          if (current === "applied" || current === "rolled_back") return { inputs: [] };
+          const previousSha = pull.mergeCommitSha ? await port.firstParent(repo, pull.mergeCommitSha) : null;
+          return { inputs: [{ kind: "closed", merged: true, actor: pull.mergedBy ?? "reconcile", via: "reconcile", mergeCommitSha: pull.mergeCommitSha, previousSha }] };
+        }
+        if (pull.state === "closed") return { inputs: pending ? [{ kind: "closed", merged: false, actor: "reconcile", via: "reconcile" }] : [] };
+        const reopened: UpgradeInput[] = current === "rejected" || current === "expired" ? [{ kind: "reopened", actor: "reconcile", via: "reconcile" }] : [];
+        if (reopened.length === 0 && !pending) return { inputs: [] };
+        const head = await syncHead(port, repo, config, record, pull, { actor: "reconcile", via: "reconcile", nonApprovers: [] });
+        return { inputs: [...reopened, ...head.inputs], extraPatch: head.extraPatch };
+      },
+    },
+    { deliveryId: null },
+  );
+  const pull = seen as PullSnapshot | null;
   // A transition whose label change failed (GitHub down) is put right here. When this pass
-  // changed the state itself, its transition already set the label (from the same listed
-  // labels): doing it again here would repeat those requests.
+  // changed the upgrade itself, its transition already set the label from the same read.
   // A change made in the last two minutes (wall clock, as `updatedAt` is) may still be on its
   // way to GitHub, its pass (maybe on another replica) setting the label now: repairing it
   // would race that pass.
-  const settled = fresh !== null && Date.now() - fresh.updatedAt.getTime() > LABEL_REPAIR_SETTLE_MS && fresh.state.mergeClaimSha === null;
-  if (fresh && settled && pull.state === "open" && fresh.state.status === status) {
-    const wanted = `upgrade:${fresh.state.status}`;
-    // On a proposed upgrade, `upgrade:approved`/`upgrade:rejected` may be a person's decision
-    // whose webhook was missed: left for the label handler, never removed silently here.
-    const decisionLabel = (l: string) => fresh.state.status === "proposed" && (l === "upgrade:approved" || l === "upgrade:rejected");
-    const stale = pull.labels.filter((l) => STATE_LABELS.includes(l) && l !== wanted && !decisionLabel(l));
-    if (!pull.labels.includes(wanted) || stale.length > 0) await showStateLabel(deps, port, repo, fresh, pull.labels.filter((l) => !decisionLabel(l)));
-  }
-  if (fresh && (fresh.state.status === "proposed" || fresh.state.status === "approved")) {
-    const results = evaluateTestGate(fresh.state.headSha, await port.listChecks(repo, fresh.state.headSha), config.requiredChecks);
-    await applyInput(deps, fresh.id, { kind: "tests", results, via: "reconcile" }, options);
-  }
+  if (!fresh || !pull || pull.state !== "open" || fresh.version !== before) return;
+  const settled = Date.now() - fresh.updatedAt.getTime() > LABEL_REPAIR_SETTLE_MS && fresh.state.mergeClaimSha === null;
+  if (!settled) return;
+  const wanted = `upgrade:${fresh.state.status}`;
+  // On a proposed upgrade, `upgrade:approved`/`upgrade:rejected` may be a person's decision
+  // whose webhook was missed: left for the label handler, never removed silently here.
+  const decisionLabel = (l: string) => fresh.state.status === "proposed" && (l === "upgrade:approved" || l === "upgrade:rejected");
+  const stale = pull.labels.filter((l) => STATE_LABELS.includes(l) && l !== wanted && !decisionLabel(l));
+  if (!pull.labels.includes(wanted) || stale.length > 0) await showStateLabel(deps, port, repo, fresh, pull.labels.filter((l) => !decisionLabel(l)));
 }
