@@ -1,15 +1,9 @@
 # Upgrade Queue: `npm start` in a container (docs/deployment.md). Not built in this repository's
 # CI (no Docker engine there); it runs the same steps CI does: `npm ci`, then `npm start`.
 #
-# Node 22, not 24: on Node 24.19+ better-sqlite3 12 (required by Prisma's SQLite adapter) can
-# abort the process when a statement is garbage-collected (docs/deployment.md, "Node version").
-
-# Build: install production dependencies. better-sqlite3 is compiled here when no prebuilt
-# binary can be downloaded, and the postinstall script generates the Prisma clients (offline).
-FROM node:22-slim AS build
-RUN apt-get update \
-  && apt-get install -y --no-install-recommends python3 make g++ \
-  && rm -rf /var/lib/apt/lists/*
+# Build: install production dependencies (SQLite's libSQL binaries come prebuilt from npm, no
+# compiler needed); the postinstall script generates the Prisma clients (offline).
+FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY scripts ./scripts
@@ -17,8 +11,8 @@ COPY prisma ./prisma
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY . .
 
-# Run: no compilers, an unprivileged user, SQLite's directory as a volume.
-FROM node:22-slim
+# Run: only what the build installed, an unprivileged user, SQLite's directory as a volume.
+FROM node:24-slim
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \

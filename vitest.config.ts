@@ -5,9 +5,11 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     // Several replicas need one shared PostgreSQL database: those tests run in the PostgreSQL
     // pass of `npm test` only (scripts/test-all.sh), not as skipped tests in the SQLite pass.
-    exclude: process.env.TEST_DATABASE === "postgresql" ? [] : ["test/replicas/**"],
+    // So does the test of the run's own PostgreSQL server: once per `npm test` is enough.
+    exclude: process.env.TEST_DATABASE === "postgresql" ? [] : ["test/replicas/**", "test/test-services.test.ts"],
     // Test files share one machine's PostgreSQL server and ports: a few forks at a time.
     pool: "forks",
+    globalSetup: ["test/support/global-setup.ts"],
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -16,7 +16,6 @@ import { readdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import {
   bindMigrationAwareSqlAdapterFactory,
@@ -29,10 +28,10 @@ import {
   assertSchemaName,
   parseDatabaseUrl,
   postgresConnectionConfig,
-  SQLITE_BUSY_TIMEOUT_MS,
   type DatabaseProvider,
   type DatabaseUrl,
 } from "./database-url.js";
+import { adaptSqliteForSchemaEngine, sqliteAdapterFactory } from "./sqlite-adapter.js";
 
 export type MigrateOptions = {
   /** Receives the engine's JSON log lines (info and above); dropped when absent. */
@@ -172,7 +171,7 @@ export function migrationConnection(target: DatabaseUrl): {
 } {
   const inner: SqlMigrationAwareDriverAdapterFactory =
     target.provider === "sqlite"
-      ? new PrismaBetterSqlite3({ url: `file:${target.filePath}`, timeout: SQLITE_BUSY_TIMEOUT_MS })
+      ? sqliteAdapterFactory(target.filePath)
       : postgresFactory(target.url, target.schema);
   const opened: SqlDriverAdapter[] = [];
   const track = async (adapter: Promise<SqlDriverAdapter>) => {
@@ -181,7 +180,7 @@ export function migrationConnection(target: DatabaseUrl): {
     const dispose = connected.dispose.bind(connected);
     let disposed: Promise<void> | undefined;
     connected.dispose = () => (disposed ??= dispose());
-    if (connected.provider === "sqlite") runScriptsAsScripts(connected);
+    if (connected.provider === "sqlite") adaptSqliteForSchemaEngine(connected);
     opened.push(connected);
     return connected;
   };
@@ -236,33 +235,6 @@ async function connectToPostgresShadowDb(url: string): Promise<SqlDriverAdapter>
     await server.dispose();
     throw error;
   }
-}
-
-/**
- * Works around the wasm engine replaying a whole migration.sql through `executeRaw` when it
- * builds a SQLite shadow database (creating the next migration): better-sqlite3 prepares one
- * statement at a time and throws a RangeError ("contains more than one statement") before
- * running anything, so such a script is handed to `executeScript` instead.
- */
-function runScriptsAsScripts(adapter: SqlDriverAdapter): void {
-  const executeRaw = adapter.executeRaw.bind(adapter);
-  adapter.executeRaw = async (query) => {
-    // The engine first asks for `locking_mode=EXCLUSIVE`. On a WAL database that any other
-    // connection has open (a second replica on the same file, a process restarting while the
-    // old one still closes, a reader) its first read then fails with SQLITE_BUSY (reported as
-    // "unknown variant `SocketTimeout`") and the app cannot start. Normal locking is enough:
-    // each migration runs in its own transaction and writers wait for each other (busy_timeout).
-    if (/^\s*PRAGMA\s+(main\.)?locking_mode\s*=\s*EXCLUSIVE\s*;?\s*$/i.test(query.sql)) return 0;
-    try {
-      return await executeRaw(query);
-    } catch (error) {
-      if (query.args.length > 0 || !(error instanceof RangeError) || !/more than one statement/.test(error.message)) {
-        throw error;
-      }
-      await adapter.executeScript(query.sql);
-      return 0;
-    }
-  };
 }
 
 /**

@@ -9,38 +9,21 @@
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
-import type { SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaClient as PostgresPrismaClient } from "./generated/postgresql/client.js";
 import { PrismaClient as SqlitePrismaClient } from "./generated/sqlite/client.js";
-import { parseDatabaseUrl, postgresConnectionConfig, SQLITE_BUSY_TIMEOUT_MS } from "./database-url.js";
+import { parseDatabaseUrl, postgresConnectionConfig } from "./database-url.js";
+import { sqliteAdapterFactory } from "./sqlite-adapter.js";
 
 /** The database client every repository takes. */
 export type Db = SqlitePrismaClient;
-
-/**
- * Run on every new SQLite connection. WAL lets readers (the status page) work while a webhook
- * writes, and several processes share one file; the busy timeout makes a second writer wait
- * instead of failing at once. Foreign keys are on by default in better-sqlite3; said out loud
- * because the cascades in the models depend on them.
- */
-export const SQLITE_CONNECTION_PRAGMAS = [
-  "PRAGMA journal_mode = WAL;",
-  `PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS};`,
-  "PRAGMA foreign_keys = ON;",
-].join("\n");
 
 /** A Prisma client for a `file:` (SQLite) or `postgresql://` URL. Call `$disconnect()` when done. */
 export function createPrismaClient(databaseUrl: string): Db {
   const target = parseDatabaseUrl(databaseUrl);
   if (target.provider === "sqlite") {
     mkdirSync(dirname(target.filePath), { recursive: true });
-    const adapter = withConnectionScript(
-      new PrismaBetterSqlite3({ url: `file:${target.filePath}`, timeout: SQLITE_BUSY_TIMEOUT_MS }),
-      SQLITE_CONNECTION_PRAGMAS,
-    );
-    return new SqlitePrismaClient({ adapter });
+    return new SqlitePrismaClient({ adapter: sqliteAdapterFactory(target.filePath) });
   }
   const adapter = new PrismaPg(
     postgresConnectionConfig(target.url, target.schema),
@@ -48,21 +31,4 @@ export function createPrismaClient(databaseUrl: string): Db {
   );
   // Same models, same API (see the top of this file): the cast only renames the type.
   return new PostgresPrismaClient({ adapter }) as unknown as Db;
-}
-
-/**
- * Runs `script` on each connection the factory opens, before Prisma uses it. The SQLite adapter
- * takes better-sqlite3's constructor options (`timeout` is the busy timeout) but has no hook for
- * pragmas such as journal_mode, hence this wrapper.
- */
-function withConnectionScript(factory: SqlDriverAdapterFactory, script: string): SqlDriverAdapterFactory {
-  return {
-    provider: factory.provider,
-    adapterName: factory.adapterName,
-    async connect() {
-      const adapter = await factory.connect();
-      await adapter.executeScript(script);
-      return adapter;
-    },
-  };
 }

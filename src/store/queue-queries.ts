@@ -169,6 +169,8 @@ export function canSee(
 export interface UpgradeFilters {
   repo?: string | undefined;
   status?: string | undefined;
+  /** Exact head branch name (`self-modify/x`): how an agent finds its own proposal. */
+  branch?: string | undefined;
 }
 
 /** Keyset cursor for history: the last row of the previous page. */
@@ -197,10 +199,11 @@ export async function listUpgrades(
     historyBefore?: HistoryCursor | null | undefined;
   },
 ): Promise<QueuePage> {
-  const { repo, status } = input.filters ?? {};
+  const { repo, status, branch } = input.filters ?? {};
   const base = {
     ...upgradeVisibilityWhere(input.visibility),
     ...(repo ? { repository: repo } : {}),
+    ...(branch ? { branchName: branch } : {}),
   };
   const wantsPending = !status || (PENDING_STATUSES as readonly string[]).includes(status);
   const wantsHistory = !status || !(PENDING_STATUSES as readonly string[]).includes(status);

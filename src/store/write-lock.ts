@@ -1,7 +1,7 @@
 /**
- * Serialises writes within one process. SQLite allows one writer; better-sqlite3 through
- * Prisma's adapter begins transactions DEFERRED, so two concurrent write transactions in one
- * process can fail with SQLITE_BUSY at COMMIT. Queueing them here avoids that. PostgreSQL needs
+ * Serialises writes within one process. SQLite allows one writer; Prisma's libSQL adapter
+ * begins transactions DEFERRED, so two concurrent write transactions in one process can fail
+ * with SQLITE_BUSY at COMMIT. Queueing them here avoids that. PostgreSQL needs
  * no lock: its transactions and the version condition do the work.
  */
 export type WriteLock = <T>(work: () => Promise<T>) => Promise<T>;

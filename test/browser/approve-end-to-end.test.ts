@@ -6,9 +6,10 @@
  * no buttons, and a forged post is refused.
  */
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AppProcess, eventually, freePort, contractEnv, startAppProcess } from "../support/app-process.js";
+import { launchChromium } from "../support/browser.js";
 import { type EmptyDatabase, createEmptyTestDatabase } from "../support/database.js";
 import { type FakeGitHub, createWebhookSender, startFakeGitHub } from "../support/fake-github/index.js";
 
@@ -53,10 +54,7 @@ describe("approving from the status page, end to end", () => {
       }
       return undefined;
     }, "the app to propose the upgrade");
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -1,9 +1,9 @@
 /**
- * The status page in a real browser (Debian's Chromium driven by playwright-core) against the
+ * The status page in a real browser (Chromium, test/support/browser.ts) against the
  * real handler on 127.0.0.1 and a seeded database.
  */
-import { existsSync, mkdirSync } from "node:fs";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createDb,
@@ -16,8 +16,8 @@ import {
   type Served,
   type TestDb,
 } from "../http/support.js";
+import { launchChromium } from "../support/browser.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const TOKEN = "wall-screen-token";
 
 describe("status page in Chromium", () => {
@@ -31,7 +31,6 @@ describe("status page in Chromium", () => {
   const dialogs: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
     t = await createDb();
     stub = await startGitHubStub();
     const evil = await seedUpgrade(t.db, {
@@ -87,22 +86,7 @@ describe("status page in Chromium", () => {
       { githubBaseUrl: stub.url, statusPageToken: TOKEN, githubClientId: "Iv1.test", githubClientSecret: "shh" },
       dashboard,
     );
-    // playwright gives every launch a fresh, temporary user-data-dir of its own (and refuses
-    // a --user-data-dir flag), which is what ENVIRONMENT.md asks for.
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

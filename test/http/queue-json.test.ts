@@ -58,6 +58,9 @@ describe("status page JSON (CONTRACT §6)", () => {
     await seedUpgrade(t.db, { pullNumber: 43, status: "proposed", proposedAt: new Date("2026-11-22T10:00:00Z") });
     await seedUpgrade(t.db, { pullNumber: 44, status: "approved", proposedAt: new Date("2026-11-21T10:00:00Z") });
     await seedUpgrade(t.db, { pullNumber: 45, status: "rejected", proposedAt: new Date("2026-11-23T10:00:00Z") });
+    // The same branch name in another repository, and an earlier rejected proposal of the same branch.
+    await seedUpgrade(t.db, { repository: "acme/other", pullNumber: 7, status: "proposed", branchName: "self-modify/speed-up" });
+    await seedUpgrade(t.db, { pullNumber: 40, status: "rejected", branchName: "self-modify/speed-up", proposedAt: new Date("2026-11-19T10:00:00Z") });
     served = await serveHandler(
       t.db,
       { githubBaseUrl: "https://ghe.example.com", statusPageToken: TOKEN },
@@ -144,21 +147,40 @@ describe("status page JSON (CONTRACT §6)", () => {
     const body = (await response.json()) as { pendingCount: number; upgrades: Array<{ pullNumber: number; status: string }>; frozen: unknown[] };
     expect(Object.keys(body).sort()).toEqual(["frozen", "pendingCount", "upgrades"]);
     expect(body.frozen).toEqual([]); // no repository is frozen
-    expect(body.pendingCount).toBe(2);
-    expect(body.upgrades.map((u) => u.pullNumber)).toEqual([44, 43, 45, 42]);
+    expect(body.pendingCount).toBe(3);
+    expect(body.upgrades.map((u) => u.pullNumber)).toEqual([7, 44, 43, 45, 42, 40]);
   });
 
   it("filters by repo and status", async () => {
     const byStatus = (await (await browser.get("/self-modify/queue.json?status=rejected", auth)).json()) as { upgrades: Array<{ pullNumber: number }> };
-    expect(byStatus.upgrades.map((u) => u.pullNumber)).toEqual([45]);
+    expect(byStatus.upgrades.map((u) => u.pullNumber)).toEqual([45, 40]);
     const byRepo = (await (await browser.get("/self-modify/queue.json?repo=other/repo", auth)).json()) as { upgrades: unknown[] };
     expect(byRepo.upgrades).toEqual([]);
+  });
+
+  it("filters by branch, alone or with repo, and keeps the filter in the next-page link", async () => {
+    type Body = { upgrades: Array<{ repository: string; pullNumber: number; branch: string }> };
+    const get = async (query: string) => (await (await browser.get(`/self-modify/queue.json?${query}`, auth)).json()) as Body;
+    const byBranch = await get("branch=self-modify/speed-up");
+    expect(byBranch.upgrades.map((u) => [u.repository, u.pullNumber])).toEqual([["acme/other", 7], ["acme/agent", 42], ["acme/agent", 40]]);
+    const byBoth = await get(`repo=acme/agent&branch=${encodeURIComponent("self-modify/speed-up")}`);
+    expect(byBoth.upgrades.map((u) => u.pullNumber)).toEqual([42, 40]);
+    expect(byBoth.upgrades.every((u) => u.branch === "self-modify/speed-up")).toBe(true);
+    expect((await get("branch=self-modify/nothing-like-it")).upgrades).toEqual([]);
+    // A prefix is not a match: the filter is the exact branch name.
+    expect((await get("branch=self-modify/speed")).upgrades).toEqual([]);
+
+    const first = await browser.get("/self-modify/queue.json?repo=acme/agent&branch=self-modify/speed-up&limit=1", auth);
+    expect(((await first.json()) as Body).upgrades.map((u) => u.pullNumber)).toEqual([42]);
+    const next = /<([^>]+)>; rel="next"/.exec(first.headers.get("link") ?? "")?.[1] ?? "";
+    expect(new URL(next).searchParams.get("branch")).toBe("self-modify/speed-up");
+    expect(((await (await browser.get(next, auth)).json()) as Body).upgrades.map((u) => u.pullNumber)).toEqual([40]);
   });
 
   it("pages the history with a Link header", async () => {
     const first = await browser.get("/self-modify/queue.json?limit=1", auth);
     const firstBody = (await first.json()) as { upgrades: Array<{ pullNumber: number }> };
-    expect(firstBody.upgrades.map((u) => u.pullNumber)).toEqual([44, 43, 45]);
+    expect(firstBody.upgrades.map((u) => u.pullNumber)).toEqual([7, 44, 43, 45]);
     const link = first.headers.get("link") ?? "";
     const next = /<([^>]+)>; rel="next"/.exec(link)?.[1];
     expect(next).toBeTruthy();

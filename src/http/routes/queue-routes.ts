@@ -123,11 +123,12 @@ export async function visibleUpgrade(c: Ctx, ctx: RouteContext, id: string): Pro
 async function loadQueue(c: Ctx, ctx: RouteContext) {
   const repo = c.req.query("repo")?.trim() || undefined;
   const status = c.req.query("status")?.trim() || undefined;
+  const branch = c.req.query("branch")?.trim() || undefined;
   const before = parseCursor(c.req.query("before"));
   const limit = Number(c.req.query("limit") ?? HISTORY_PAGE);
   const page = await listUpgrades(ctx.deps.db, {
     visibility: visibilityOf(c.get("viewer")),
-    filters: { repo, status },
+    filters: { repo, status, branch },
     historyLimit: Number.isFinite(limit) ? limit : HISTORY_PAGE,
     historyBefore: before,
   });
@@ -136,6 +137,7 @@ async function loadQueue(c: Ctx, ctx: RouteContext) {
     const params = new URLSearchParams();
     if (repo) params.set("repo", repo);
     if (status) params.set("status", status);
+    if (branch) params.set("branch", branch);
     if (c.req.query("limit")) params.set("limit", String(limit));
     params.set("before", `${page.nextHistory.proposedAt.getTime()}.${page.nextHistory.id}`);
     next = params.toString();

@@ -16,6 +16,19 @@ export function writeTree(state: State, files: Tree): string {
   return sha;
 }
 
+/** Git's own blob hash (`git hash-object`), so a listed file's sha matches what a client computes. */
+export function blobSha(content: string): string {
+  const bytes = Buffer.from(content, "utf8");
+  return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+}
+
+/** Stores a file's content under its blob sha (as `POST git/blobs` does) and returns the sha. */
+export function writeBlob(state: State, content: string): string {
+  const sha = blobSha(content);
+  state.blobs.set(sha, content);
+  return sha;
+}
+
 export function readTree(state: State, sha: string): Tree {
   const tree = state.trees.get(sha);
   if (!tree) throw new Error(`fake-github: no tree ${sha}`);

@@ -1,7 +1,7 @@
 /** Repository, contents, branches, commits, compare and collaborator permission endpoints. */
 import { createHash } from "node:crypto";
 import { fileDiff } from "./diff.js";
-import { ancestors, commitsBetween, diffTrees, mergeBase, resolveRef, treeOfCommit } from "./git.js";
+import { ancestors, blobSha, commitsBetween, diffTrees, mergeBase, resolveRef, treeOfCommit } from "./git.js";
 import type { Ctx, Reply, Route } from "./http.js";
 import { isReply, json, notFound, paginate, repoAccess } from "./http.js";
 import { commitJson, repoJson, userJson } from "./serialize.js";
@@ -9,11 +9,6 @@ import type { Repo } from "./state.js";
 import { atLeast, findUser, roleOf } from "./state.js";
 
 const API = (ctx: Ctx, repo: Repo) => `${ctx.state.baseUrl}/api/v3/repos/${repo.fullName}`;
-
-function blobSha(content: string): string {
-  const bytes = Buffer.from(content, "utf8");
-  return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
-}
 
 function wantsRaw(ctx: Ctx): boolean {
   return /application\/vnd\.github(\.v3)?\.raw/.test(String(ctx.headers.accept ?? ""));

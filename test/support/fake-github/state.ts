@@ -169,6 +169,8 @@ export interface State {
   repos: Map<string, Repo>;
   installations: Map<number, Installation>;
   trees: Map<string, Tree>;
+  /** File contents by git blob sha: what `POST git/blobs` stored and what tree listings named. */
+  blobs: Map<string, string>;
   commits: Map<string, Commit>;
   tokens: Map<string, TokenOwner>;
   oauthCodes: Map<string, { login: string; clientId: string; redirectUri: string | null }>;
@@ -193,6 +195,7 @@ export function createState(baseUrl: string, app: { id: number; clientId: string
     repos: new Map(),
     installations: new Map(),
     trees: new Map(),
+    blobs: new Map(),
     commits: new Map(),
     tokens: new Map(),
     oauthCodes: new Map(),
