@@ -29,6 +29,10 @@ const dashboard: DashboardActions = {
   canDecide: async () => false,
   decide: async () => ({ ok: false, status: 403, message: "bench" }),
   approvalsNeeded: async () => 1,
+  canRollback: async () => false,
+  rollback: async () => ({ ok: false, status: 403, message: "bench" }),
+  canFreeze: async () => false,
+  setFreeze: async () => ({ ok: false, status: 403, message: "bench" }),
 };
 const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
 

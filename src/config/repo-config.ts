@@ -25,6 +25,15 @@ export const UrgentConfig = z
   })
   .default({ enabled: false, maxDiffLines: 200, maxPerDay: 3 });
 
+export const BudgetConfig = z
+  .strictObject({
+    maxOpen: nonNegativeInt.default(0).describe("Pending upgrades one proposing account may have in the repository; 0 = no limit."),
+    maxPerDay: nonNegativeInt.default(0).describe("Proposals one account may make in the repository in any 24 hours; 0 = no limit."),
+  })
+  .default({ maxOpen: 0, maxPerDay: 0 });
+
+export const DEFAULT_TEST_PATHS = ["test/**", "tests/**", "**/*.test.*", "**/*.spec.*", "**/*_test.*", ".github/workflows/**", ".ci/**"];
+
 export const RepoConfig = z.strictObject({
   branchPrefix: z.string().min(1).default("self-modify/").describe("Head branches with this prefix are upgrades."),
   baseBranch: z.string().min(1).optional().describe("Target branch of upgrade pull requests; the repository's default branch when unset."),
@@ -41,6 +50,11 @@ export const RepoConfig = z.strictObject({
   deleteBranch: z.boolean().default(true).describe("Delete the head branch after apply, reject or expiry."),
   retentionDays: nonNegativeInt.default(90).describe("Terminal upgrades older than this many days are pruned; 0 keeps all."),
   urgent: UrgentConfig.describe("Urgent bypass of the approval (never of the tests)."),
+  budget: BudgetConfig.describe("Per proposing account (the branch's first pusher, or the PR's author when adopted): proposals past either limit are rejected at once."),
+  testPaths: z
+    .array(z.string().min(1))
+    .default(DEFAULT_TEST_PATHS)
+    .describe("Globs of tests; an upgrade that deletes or changes a matching file is guarded (adding one is not)."),
 });
 export type RepoConfig = z.infer<typeof RepoConfig>;
 

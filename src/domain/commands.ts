@@ -11,7 +11,7 @@ export interface ParsedCommand {
   argument: string | null;
 }
 
-const COMMANDS: readonly Command[] = ["approve", "reject", "apply", "retry", "rollback", "status", "help"];
+const COMMANDS: readonly Command[] = ["approve", "reject", "apply", "retry", "rollback", "freeze", "unfreeze", "status", "help"];
 const FENCE = /^ {0,3}(```|~~~)/;
 
 export function parseCommands(body: string): ParsedCommand[] {

@@ -6,40 +6,14 @@
 import type { RepoConfig } from "../config/repo-config.js";
 import { HELP_TEXT, code, statusText } from "./messages.js";
 import { approvalsNeeded, canRollback, checkApprover, countingApprovers } from "./permissions.js";
-import type { Actor, Decision, DecideContext, Effect, RecordedEvent, UpgradeInput, UpgradePatch, UpgradeState, Via } from "./types.js";
+import { rejectOverBudget } from "./budget.js";
+import { Builder, NOTHING } from "./decision-builder.js";
+import { holdMerge, onFreezeCommand, onMergeHeld } from "./freeze.js";
+import { explainMergeRefusal } from "./merge-refusal.js";
+import type { Actor, Decision, DecideContext, Effect, UpgradeInput, UpgradeState, Via } from "./types.js";
+import { noteWeakening } from "./weakened-tests.js";
 
 type Input<K extends UpgradeInput["kind"]> = Extract<UpgradeInput, { kind: K }>;
-
-class Builder {
-  readonly decision: Decision = { patch: {}, approvalsToAdd: [], events: [], effects: [] };
-  /** The state as it will be after the patch: later steps of one decision read it. */
-  state: UpgradeState;
-  constructor(upgrade: UpgradeState) {
-    this.state = { ...upgrade, approvals: [...upgrade.approvals] };
-  }
-  set(patch: UpgradePatch): this {
-    Object.assign(this.decision.patch, patch);
-    Object.assign(this.state, patch);
-    return this;
-  }
-  event(type: RecordedEvent["type"], actor: string, via: Via, details: Record<string, unknown> = {}): this {
-    this.decision.events.push({ type, actor, via, details });
-    return this;
-  }
-  effect(...effects: Effect[]): this {
-    this.decision.effects.push(...effects);
-    return this;
-  }
-  comment(body: string): this {
-    return this.effect({ kind: "comment", body });
-  }
-  /** A state change: label and check run follow it. */
-  transition(patch: UpgradePatch): this {
-    return this.set(patch).effect({ kind: "sync_label" }, { kind: "sync_check_run" });
-  }
-}
-
-const NOTHING = (): Decision => ({ patch: {}, approvalsToAdd: [], events: [], effects: [] });
 
 export function decide(upgrade: UpgradeState, input: UpgradeInput, config: RepoConfig, ctx: DecideContext): Decision {
   const b = new Builder(upgrade);
@@ -79,6 +53,10 @@ export function decide(upgrade: UpgradeState, input: UpgradeInput, config: RepoC
       return maybeApply(b, config, ctx, "command").decision;
     case "merge_gate_not_green":
       return onMergeGateNotGreen(b, input, ctx);
+    case "merge_held":
+      return onMergeHeld(b, input.freeze);
+    case "freeze_changed":
+      return onFreezeChanged(b, input.via, config, ctx);
     case "rollback_committed":
       if (upgrade.status !== "applied") return NOTHING();
       return b
@@ -109,6 +87,8 @@ function onProposed(b: Builder, input: Input<"proposed">, config: RepoConfig, ct
   b.event("upgrade.proposed", input.actor, input.via, { headSha: b.state.headSha, branch: b.state.branchName });
   b.effect({ kind: "sync_label" }, { kind: "sync_check_run" });
   if (rejectIfTooLarge(b, config, ctx)) return b.decision;
+  if (rejectOverBudget(b, config, ctx, input.via)) return b.decision;
+  noteWeakening(b, { files: input.weakenedTests ?? [] }, config, input.via);
   return b.decision;
 }
 
@@ -175,6 +155,8 @@ function onHeadUpdated(b: Builder, input: Input<"head_updated">, config: RepoCon
     urgent: facts.urgent,
     nonApprovers: newNonApprovers,
     mergeClaimSha: null,
+    // What shrank is a fact of the head: the new head's files are read again, its checks not yet.
+    weakened: null,
   });
   b.effect({ kind: "sync_check_run" });
   if (status === "approved" || status === "failed") {
@@ -184,7 +166,8 @@ function onHeadUpdated(b: Builder, input: Input<"head_updated">, config: RepoCon
   } else if (status === "proposed" && countingApprovers(before.approvals, oldHead, before, config).length > 0) {
     b.event("upgrade.approval_invalidated", input.actor ?? "push", input.via, { previousHeadSha: oldHead, headSha: facts.headSha, from: status });
   }
-  if (b.state.status === "proposed") rejectIfTooLarge(b, config, ctx);
+  if (b.state.status === "proposed" && rejectIfTooLarge(b, config, ctx)) return b.decision;
+  noteWeakening(b, { files: facts.weakenedTests ?? [] }, config, input.via);
   return b.decision;
 }
 
@@ -277,6 +260,7 @@ function maybeApply(b: Builder, config: RepoConfig, ctx: DecideContext, trigger:
   if (tests.state === "failed") return fail(b, `tests failed on ${s.approvedSha.slice(0, 7)}: ${tests.summary}`, "check", ctx);
   if (trigger === "auto" && config.applyMode !== "auto") return b;
   if (tests.state !== "passed") return b;
+  if (ctx.frozen) return holdMerge(b, ctx.frozen, s.approvedSha);
   return b.set({ mergeClaimSha: s.approvedSha, mergeClaimedAt: ctx.now }).effect({ kind: "merge", sha: s.approvedSha });
 }
 
@@ -312,12 +296,16 @@ function onCommand(b: Builder, input: Input<"command">, config: RepoConfig, ctx:
       return b.comment(HELP_TEXT).decision;
     case "status":
       return b.comment(statusText(b.state, config)).decision;
+    case "freeze":
+    case "unfreeze":
+      return onFreezeCommand(b, { command, actor, via, argument: input.argument }, ctx, deny);
     case "rollback": {
       const check = canRollback(actor);
       if (!check.ok) return deny(b, actor, via, name, check.reason);
       if (b.state.status === "rolled_back") return b.comment("This upgrade is already rolled back; nothing more to do.").decision;
       if (b.state.status !== "applied") return deny(b, actor, via, name, `the upgrade is \`${b.state.status}\`; only an applied upgrade can be rolled back.`);
       if (b.state.revertPullNumber !== null) return b.comment(`A revert pull request is already open: #${b.state.revertPullNumber}.`).decision;
+      if (via === "dashboard") b.comment(`@${actor.login} asked for a rollback on the Upgrade Queue status page.`);
       return b.event("upgrade.rollback_requested", actor.login, via, {}).effect({ kind: "rollback" }).decision;
     }
     case "apply":
@@ -372,6 +360,9 @@ function onTests(b: Builder, input: Input<"tests">, config: RepoConfig, ctx: Dec
   if (previous !== results.state && results.state !== "pending") {
     b.event(results.state === "passed" ? "upgrade.tests_passed" : "upgrade.tests_failed", "upgrade-queue", input.via, { sha: results.sha, summary: results.summary });
   }
+  if (input.missingChecks && input.missingChecks.length > 0 && s.status !== "applied" && s.status !== "rolled_back") {
+    noteWeakening(b, { checks: input.missingChecks }, config, input.via);
+  }
   if (s.status === "approved") {
     if (results.state === "failed" && s.approvedSha === results.sha) return fail(b, `tests failed on ${results.sha.slice(0, 7)}: ${results.summary}`, input.via, ctx).decision;
     return maybeApply(b, config, ctx, "auto").decision;
@@ -386,7 +377,7 @@ function onTests(b: Builder, input: Input<"tests">, config: RepoConfig, ctx: Dec
 /** The urgent bypass (CONTRACT §2): skips the approval, never the tests. */
 function tryUrgentBypass(b: Builder, config: RepoConfig, ctx: DecideContext, via: Via, announce: boolean): boolean {
   const s = b.state;
-  if (!s.urgent || !config.urgent.enabled || s.guarded) return false;
+  if (!s.urgent || !config.urgent.enabled || s.guarded || ctx.frozen) return false;
   if (s.additions + s.deletions > config.urgent.maxDiffLines) return false;
   if (s.testResults?.sha !== s.headSha || s.testResults.state !== "passed") return false;
   if (ctx.urgentBypassesToday >= config.urgent.maxPerDay) {
@@ -407,7 +398,7 @@ function tryUrgentBypass(b: Builder, config: RepoConfig, ctx: DecideContext, via
 function tryAutoApprove(b: Builder, config: RepoConfig, ctx: DecideContext, via: Via): boolean {
   const s = b.state;
   const { autoApprove } = config;
-  if (!autoApprove.enabled || s.guarded || s.status !== "proposed" || ctx.hasObjection) return false;
+  if (!autoApprove.enabled || s.guarded || s.status !== "proposed" || ctx.hasObjection || ctx.frozen) return false;
   if (s.additions + s.deletions > autoApprove.maxDiffLines) return false;
   if (s.testResults?.sha !== s.headSha || s.testResults.state !== "passed") return false;
   if (ctx.now.getTime() - s.proposedAt.getTime() < autoApprove.afterHours * 3_600_000) return false;
@@ -416,6 +407,17 @@ function tryAutoApprove(b: Builder, config: RepoConfig, ctx: DecideContext, via:
     .comment(`Auto-approved: low-risk (${s.additions + s.deletions} changed lines, not guarded), tests passed, and ${autoApprove.afterHours} hours passed without objection.`);
   maybeApply(b, config, ctx, "auto");
   return true;
+}
+
+/** The repository was frozen or unfrozen: the check run shows it; unfrozen, what waited goes on. */
+function onFreezeChanged(b: Builder, via: Via, config: RepoConfig, ctx: DecideContext): Decision {
+  const s = b.state;
+  if (s.status !== "proposed" && s.status !== "approved" && s.status !== "failed") return NOTHING();
+  b.effect({ kind: "sync_check_run" });
+  if (ctx.frozen) return b.decision;
+  if (s.status === "approved") return maybeApply(b, config, ctx, "auto").decision;
+  if (s.status === "proposed" && !tryUrgentBypass(b, config, ctx, via, false)) tryAutoApprove(b, config, ctx, via);
+  return b.decision;
 }
 
 function onTick(b: Builder, via: Via, config: RepoConfig, ctx: DecideContext): Decision {
@@ -474,5 +476,8 @@ function onMergeFailed(b: Builder, input: Input<"merge_failed">, ctx: DecideCont
       .event("upgrade.approval_invalidated", "upgrade-queue", "check", { reason: input.message, approvedSha: old })
       .comment(`Not merged: the branch head moved away from the approved commit \`${old?.slice(0, 7)}\` (${code(input.message)}). Approvals of the old commit no longer count; please review the current head.`).decision;
   }
-  return fail(b, `GitHub refused the merge: ${input.message}`, "check", ctx).decision;
+  fail(b, `GitHub refused the merge: ${input.message}`, "check", ctx);
+  const explained = input.status === undefined ? null : explainMergeRefusal(input.status, input.message);
+  if (explained) b.comment(`Branch protection on \`${b.state.baseBranch}\` refused the merge: ${explained.rule}. To satisfy it: ${explained.remedy}.`);
+  return b.decision;
 }

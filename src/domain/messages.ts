@@ -3,8 +3,10 @@
  * so that a crafted branch name or title cannot inject mentions or markup into our comments.
  */
 import type { RepoConfig } from "../config/repo-config.js";
+import { frozenLine } from "./freeze.js";
 import { approvalsNeeded, countingApprovers } from "./permissions.js";
-import type { UpgradeState } from "./types.js";
+import { weakeningText } from "./weakened-tests.js";
+import type { Freeze, UpgradeState } from "./types.js";
 
 /** Inline code that survives any backticks inside `text`. */
 export function code(text: string): string {
@@ -22,6 +24,8 @@ export const HELP_TEXT = [
   "- `/apply`: merge an approved, green upgrade when `applyMode` is `manual`",
   "- `/retry`: re-evaluate a failed upgrade",
   "- `/rollback`: undo an applied upgrade (admin or maintain permission)",
+  "- `/freeze [reason]`: stop every merge, auto-approval and urgent bypass in this repository (admin or maintain permission)",
+  "- `/unfreeze`: lift the freeze; approved green upgrades then merge in proposal order (admin or maintain permission)",
   "- `/status`: show where this upgrade stands",
   "- `/help`: this list",
   "",
@@ -55,6 +59,9 @@ export function statusText(upgrade: UpgradeState, config: RepoConfig): string {
   if (upgrade.rollbackSha) lines.push(`**Rollback commit:** \`${upgrade.rollbackSha.slice(0, 7)}\``);
   if (upgrade.errorMessage) lines.push(`**Error:** ${code(upgrade.errorMessage)}`);
   if (upgrade.bypassed) lines.push("**Applied without approval** (urgent bypass): an approver's review is still asked for.");
+  if (upgrade.weakened && (upgrade.weakened.files.length > 0 || upgrade.weakened.checks.length > 0)) {
+    lines.push(`**Tests weakened** (guarded): ${weakeningText(upgrade.weakened)}`);
+  }
   return lines.join("\n");
 }
 
@@ -64,8 +71,13 @@ export interface CheckRunView {
   conclusion: "success" | "failure" | "neutral" | "cancelled" | "action_required" | null;
 }
 
-/** The `Upgrade Queue` check run's contents for the current state. */
-export function checkRunView(upgrade: UpgradeState, config: RepoConfig): CheckRunView {
+/** The `Upgrade Queue` check run's contents for the current state (and the repository's freeze). */
+export function checkRunView(upgrade: UpgradeState, config: RepoConfig, frozen: Freeze | null = null): CheckRunView {
+  const open = upgrade.status === "proposed" || upgrade.status === "approved";
+  if (frozen && open) {
+    const line = frozenLine(frozen);
+    return { title: `${line.length > 200 ? `${line.slice(0, 199)}…` : line}`, summary: `**${line}**. Nothing in this repository is merged until \`/unfreeze\`.\n\n${statusText(upgrade, config)}`, conclusion: null };
+  }
   const summary = statusText(upgrade, config);
   switch (upgrade.status) {
     case "proposed":

@@ -33,7 +33,7 @@ export type Via =
   | "pull_request";
 
 /** The app's own actors, for decisions no person made. */
-export type SystemActor = "auto-approve" | "urgent-bypass" | "expiry" | "max-diff-lines" | "reconcile";
+export type SystemActor = "auto-approve" | "urgent-bypass" | "expiry" | "max-diff-lines" | "reconcile" | "budget";
 
 export interface Approval {
   login: string;
@@ -90,6 +90,8 @@ export interface UpgradeState {
   rollbackSha: string | null;
   revertPullNumber: number | null;
   errorMessage: string | null;
+  /** What shrank in its tests (it is then guarded); null or absent when nothing did. */
+  weakened?: Weakening | null;
 }
 
 /** A person (or bot) acting on an upgrade, with what GitHub says about them. */
@@ -100,7 +102,22 @@ export interface Actor {
   permission: Permission | null;
 }
 
-export type Command = "approve" | "reject" | "apply" | "retry" | "rollback" | "status" | "help";
+export type Command = "approve" | "reject" | "apply" | "retry" | "rollback" | "freeze" | "unfreeze" | "status" | "help";
+
+/** A repository frozen with `/freeze` (CONTRACT §2 "Frozen repositories"). */
+export interface Freeze {
+  by: string;
+  reason: string | null;
+  at: Date;
+}
+
+/** What shrank in an upgrade's tests (CONTRACT §2 "Budgets and weakened tests"). */
+export interface Weakening {
+  /** Test files (matching `testPaths`) deleted or changed. */
+  files: string[];
+  /** Check names the base branch head reports and the upgrade's head does not. */
+  checks: string[];
+}
 
 /** Facts about the pull request's current head, read from GitHub. */
 export interface HeadFacts {
@@ -112,11 +129,14 @@ export interface HeadFacts {
   urgent: boolean;
   /** Commit authors, committers and pushers: they may never approve. */
   nonApprovers: string[];
+  /** Test files the head deletes or changes (already counted in `guarded`). */
+  weakenedTests?: string[];
 }
 
 /** Everything that can happen to an existing upgrade. */
 export type UpgradeInput =
-  | { kind: "proposed"; via: Via; actor: string }
+  /** `weakenedTests`: test files the proposal deletes or changes (read with its files). */
+  | { kind: "proposed"; via: Via; actor: string; weakenedTests?: string[] }
   | { kind: "closed"; merged: boolean; actor: string | null; via: Via; mergeCommitSha?: string | null; previousSha?: string | null }
   | { kind: "reopened"; actor: string; via: Via }
   | { kind: "head_updated"; facts: HeadFacts; actor: string | null; via: Via }
@@ -124,11 +144,17 @@ export type UpgradeInput =
   | { kind: "reject"; actor: Actor; reason: string | null; via: Via }
   | { kind: "changes_requested"; actor: Actor; via: Via }
   | { kind: "label_denied"; actor: Actor; label: string }
-  | { kind: "command"; command: Exclude<Command, "approve" | "reject">; actor: Actor; via: Via }
-  | { kind: "tests"; results: TestResults; via: Via }
+  | { kind: "command"; command: Exclude<Command, "approve" | "reject">; actor: Actor; via: Via; argument?: string | null }
+  /** `missingChecks`: check names the base branch head reports and this head does not (read with the results). */
+  | { kind: "tests"; results: TestResults; via: Via; missingChecks?: string[] }
+  /** The repository was frozen or unfrozen: refresh the check run, and go on if no longer frozen. */
+  | { kind: "freeze_changed"; via: Via }
+  /** The freeze was found right before merging (it landed after the merge was claimed). */
+  | { kind: "merge_held"; freeze: Freeze }
   | { kind: "tick"; via: Via }
   | { kind: "merge_succeeded"; mergeCommitSha: string; previousSha: string }
-  | { kind: "merge_failed"; message: string; headMoved: boolean }
+  /** `status`: GitHub's HTTP status, to tell a protection refusal (405) from other failures. */
+  | { kind: "merge_failed"; message: string; headMoved: boolean; status?: number }
   | { kind: "merge_claim_lapsed"; via: Via }
   /** The test gate read just before merging was not green: the merge is called off. */
   | { kind: "merge_gate_not_green"; results: TestResults }
@@ -146,6 +172,13 @@ export interface DecideContext {
   hasObjection: boolean;
   /** `upgrade.proposed` is already in the history (read only for a `proposed` input). */
   proposalRecorded?: boolean;
+  /** The repository's freeze, if it is frozen: nothing is merged, auto-approved or bypassed. */
+  frozen?: Freeze | null;
+  /**
+   * The proposing account's use of `budget` (read only for a `proposed` input when a limit is
+   * set): its other pending upgrades in the repository and its proposals in the last 24 hours.
+   */
+  budgetUsed?: { proposer: string; open: number; today: number } | null;
 }
 
 /** Side effects on GitHub, executed by the pipeline through the GitHub port. */
@@ -157,7 +190,9 @@ export type Effect =
   | { kind: "merge"; sha: string }
   | { kind: "close_pr" }
   | { kind: "delete_branch" }
-  | { kind: "rollback" };
+  | { kind: "rollback" }
+  /** Freeze or unfreeze the whole repository (a repository event, not this upgrade's). */
+  | { kind: "set_freeze"; frozen: boolean; actor: string; reason: string | null; via: Via };
 
 export interface RecordedEvent {
   type: `upgrade.${string}`;

@@ -17,6 +17,7 @@ import { registerAccessMiddleware } from "./routes/access-middleware.js";
 import { registerAuthRoutes } from "./routes/auth-routes.js";
 import { registerDecisionRoutes } from "./routes/decision-routes.js";
 import { registerEventsRoutes } from "./routes/events-routes.js";
+import { registerMaintainerRoutes } from "./routes/maintainer-routes.js";
 import { registerOpsRoutes } from "./routes/ops-routes.js";
 import { registerQueueRoutes } from "./routes/queue-routes.js";
 
@@ -72,6 +73,7 @@ export function createHttpApp(deps: HttpDeps): Hono<AppEnv> {
   registerAccessMiddleware(app, ctx);
   registerQueueRoutes(app, ctx);
   registerDecisionRoutes(app, ctx);
+  registerMaintainerRoutes(app, ctx);
   registerEventsRoutes(app, ctx);
 
   app.notFound((c) => renderMessage(c, ctx, 404, "Not found", "There is nothing at this address."));

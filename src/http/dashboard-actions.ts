@@ -12,7 +12,17 @@ export interface DashboardActions {
     login: string;
     decision: "approve" | "reject";
     reason?: string;
-  }): Promise<{ ok: true } | { ok: false; status: 403 | 404 | 409; message: string }>;
+  }): Promise<ActionResult>;
   /** How many approvals this upgrade needs (guarded upgrades need more). */
   approvalsNeeded(upgradeId: number): Promise<number>;
+  /** Whether `login` may roll this applied upgrade back now (admin or maintain). */
+  canRollback(upgradeId: number, login: string): Promise<boolean>;
+  /** The Rollback button: the same decision as `/rollback`, recorded with `via: dashboard`. */
+  rollback(input: { upgradeId: number; login: string }): Promise<ActionResult>;
+  /** Whether `login` may freeze and unfreeze this repository (admin or maintain). */
+  canFreeze(repository: string, login: string): Promise<boolean>;
+  /** The Freeze and Unfreeze buttons (`frozen` true freezes, with an optional reason). */
+  setFreeze(input: { repository: string; login: string; frozen: boolean; reason?: string }): Promise<ActionResult>;
 }
+
+export type ActionResult = { ok: true } | { ok: false; status: 403 | 404 | 409; message: string };

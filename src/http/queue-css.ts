@@ -20,6 +20,10 @@ h1{font-size:22px;margin:8px 0 12px}h2{font-size:17px;margin:24px 0 8px}h3{font-
 input,select,textarea{font:inherit;padding:5px 8px;border:1px solid var(--line);border-radius:6px;background:#fff;color:var(--fg)}
 button,.button{font:inherit;padding:5px 14px;border-radius:6px;border:1px solid var(--line);background:#f6f8fa;color:var(--fg);cursor:pointer}
 button.approve{background:var(--ok);border-color:var(--ok);color:#fff;font-weight:600}
+button.freeze,button.rollback{background:#fff;border-color:var(--bad);color:var(--bad);font-weight:600}
+button.unfreeze{background:var(--ok);border-color:var(--ok);color:#fff;font-weight:600}
+.repos .repo-line{margin:0 0 8px}
+.notice.frozen{background:#ffebe9;border-color:var(--bad)}
 button.reject{background:#fff;border-color:var(--bad);color:var(--bad);font-weight:600}
 .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:14px 16px;margin:0 0 12px}
 .card-head{display:flex;flex-wrap:wrap;gap:6px 10px;align-items:baseline}

@@ -57,9 +57,10 @@ export interface UpgradeJson {
 }
 
 export interface EventJson {
-  upgradeId: number;
+  /** Null for repository events (`repository.frozen`, `repository.unfrozen`). */
+  upgradeId: number | null;
   repository: string;
-  pullNumber: number;
+  pullNumber: number | null;
   type: string;
   actor: string;
   via: string;

@@ -12,12 +12,14 @@
  */
 import type { RepoConfig } from "../config/repo-config.js";
 import { decide } from "../domain/decide.js";
-import type { DecideContext, Effect, UpgradeInput, UpgradePatch, UpgradeStatus } from "../domain/types.js";
+import { budgetEnabled } from "../domain/budget.js";
+import type { DecideContext, Decision, Effect, UpgradeInput, UpgradePatch, UpgradeStatus } from "../domain/types.js";
 import { type PullSnapshot, splitRepository } from "../github/port.js";
 import { transitions } from "../metrics.js";
 import type { UpgradeRecord } from "../store/upgrade-record.js";
 import type { OwedEffect } from "../store/upgrade-store.js";
 import type { PipelineDeps } from "./deps.js";
+import { type FreezeChange, afterFreezeChange, setFreeze } from "./freeze.js";
 import { merge, rollback } from "./merge-effects.js";
 import { type PassContext, createPassContext } from "./pass-context.js";
 import { type Owed, type Presentation, emptyPresentation, present, reportInvalidConfig } from "./present.js";
@@ -61,9 +63,18 @@ export function applyInput(deps: PipelineDeps, upgradeId: number, input: Upgrade
 }
 
 /** Runs the inputs one after another in one pass, presented once at the end. */
-export function applyInputs(deps: PipelineDeps, upgradeId: number, inputs: readonly UpgradeInput[], options: PassOptions): Promise<UpgradeRecord | null> {
-  return oneAtATime(upgradeId, () => pass(deps, upgradeId, async () => ({ inputs }), options));
+export async function applyInputs(deps: PipelineDeps, upgradeId: number, inputs: readonly UpgradeInput[], options: PassOptions): Promise<UpgradeRecord | null> {
+  const record = await oneAtATime(upgradeId, () => pass(deps, upgradeId, async () => ({ inputs }), options));
+  // Outside this upgrade's turn: after a freeze or unfreeze the repository's upgrades (this one
+  // included) are passed again, one at a time in proposal order.
+  const made = freezesMade.get(upgradeId) ?? [];
+  freezesMade.delete(upgradeId);
+  for (const change of made) await afterFreezeChange(deps, change.repository, change.via, options.deliveryId);
+  return record;
 }
+
+/** Freezes and unfreezes made by a pass, by upgrade (passes over one upgrade run one at a time). */
+const freezesMade = new Map<number, FreezeChange[]>();
 
 /** What a pass does with the pull request as GitHub has it now. */
 export interface FromGitHub {
@@ -168,6 +179,8 @@ async function decideAndSave(
       urgentBypassesToday: record.state.urgent ? await deps.store.countUrgentBypasses(record.repository, new Date(now.getTime() - DAY_MS)) : 0,
       hasObjection: config.autoApprove.enabled ? await deps.store.hasObjection(record.id) : false,
       proposalRecorded: input.kind === "proposed" ? await deps.store.hasProposal(record.id) : undefined,
+      frozen: await deps.store.freezeOf(record.repository),
+      budgetUsed: await budgetUse(deps, record, input, config, now),
     };
     const decision = decide(record.state, input, config, decideCtx);
     const patch = { ...(extraPatch ?? {}), ...decision.patch };
@@ -180,6 +193,7 @@ async function decideAndSave(
       deliveryId: ctx.deliveryId,
       at: now,
       urgentBudget: bypass ? { since: new Date(now.getTime() - DAY_MS), max: config.urgent.maxPerDay } : undefined,
+      proposalBudget: passedBudget(decision, decideCtx, config, now),
       owed: owed.length > 0 ? { effects: owed, status: patch.status ?? record.state.status, ownedUntil: new Date(now.getTime() + OWNED_EFFECT_MS) } : undefined,
     });
     if (!saved) continue; // someone else changed it, or the bypass budget ran out: decide again
@@ -193,6 +207,19 @@ async function decideAndSave(
     return { record: fresh, effects: decision.effects.map((effect) => ({ effect, owedId: ids.get(effect) ?? null })), decidedOn: wrote ? record.state.status : fresh.state.status };
   }
   throw new Error(`upgrade ${upgradeId}: gave up after ${MAX_CONFLICT_RETRIES} concurrent changes`);
+}
+
+async function budgetUse(deps: PipelineDeps, record: UpgradeRecord, input: UpgradeInput, config: RepoConfig, now: Date): Promise<DecideContext["budgetUsed"]> {
+  const proposer = record.proposedBy;
+  if (input.kind !== "proposed" || !proposer || !budgetEnabled(config.budget)) return null;
+  return { proposer, ...(await deps.store.budgetUse(record.repository, proposer, record.id, new Date(now.getTime() - DAY_MS))) };
+}
+
+/** A proposal recorded within the budget is saved only if it still is (see `SaveInput.proposalBudget`). */
+function passedBudget(decision: Decision, decideCtx: DecideContext, config: RepoConfig, now: Date) {
+  if (!decideCtx.budgetUsed || !decision.events.some((e) => e.type === "upgrade.proposed")) return undefined;
+  if (decision.events.some((e) => e.type === "upgrade.rejected" && e.actor === "budget")) return undefined;
+  return { proposer: decideCtx.budgetUsed.proposer, since: new Date(now.getTime() - DAY_MS), ...config.budget };
 }
 
 function isOwed(effect: Effect): effect is Effect & OwedEffect {
@@ -223,5 +250,10 @@ async function runEffect(ctx: PassContext, record: UpgradeRecord, { effect, owed
       return merge(ctx, record, effect.sha);
     case "rollback":
       return rollback(ctx, record);
+    case "set_freeze": {
+      const change: FreezeChange = { repository: record.repository, installationId: record.installationId, frozen: effect.frozen, actor: effect.actor, reason: effect.reason, via: effect.via, deliveryId: ctx.deliveryId };
+      if (await setFreeze(ctx.deps, change)) freezesMade.set(ctx.upgradeId, [...(freezesMade.get(ctx.upgradeId) ?? []), change]);
+      return null;
+    }
   }
 }

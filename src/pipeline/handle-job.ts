@@ -153,12 +153,15 @@ async function adopt(
       urgent: head.facts.urgent,
       nonApprovers: head.facts.nonApprovers,
       proposedAt: deps.now(),
+      // Budgets count per proposing account: who pushed the branch, or who opened the PR by
+      // hand (the app's own PRs belong to whoever pushed, the first commit's author when unknown).
+      proposedBy: via === "push" ? ((job.kind === "push" ? job.pusher : null) ?? head.firstAuthor) : pull.author && pull.author !== deps.botLogin ? pull.author : head.firstAuthor,
     },
     [],
     deliveryId,
   );
   // The caller's read is of a PR no pass has touched yet only when this call created the upgrade.
-  await sync(deps, port, record.id, config, { actor, via, nonApprovers: [] }, { deliveryId, snapshot: created ? snapshot : null }, { kind: "proposed", via, actor });
+  await sync(deps, port, record.id, config, { actor, via, nonApprovers: [] }, { deliveryId, snapshot: created ? snapshot : null }, { kind: "proposed", via, actor, weakenedTests: head.facts.weakenedTests ?? [] });
 }
 
 /**
@@ -320,7 +323,7 @@ async function handleComment(deps: PipelineDeps, job: JobOf<"comment">, delivery
         ? { kind: "approve", actor: who, sha: record.state.headSha, via: "comment" }
         : command === "reject"
           ? { kind: "reject", actor: who, reason: argument, via: "comment" }
-          : { kind: "command", command, actor: who, via: "comment" };
+          : { kind: "command", command, actor: who, via: "comment", argument };
     await applyInput(deps, record.id, input, { deliveryId });
   }
 }

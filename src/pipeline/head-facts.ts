@@ -1,6 +1,7 @@
 /** Reads what decide() needs about a pull request's current head from GitHub. */
 import type { RepoConfig } from "../config/repo-config.js";
 import { hasUrgentTrailer, isGuarded } from "../domain/head-facts.js";
+import { weakenedTestFiles } from "../domain/weakened-tests.js";
 import type { HeadFacts } from "../domain/types.js";
 import type { GitHubPort, PullCommit, PullFile, RepoRef } from "../github/port.js";
 
@@ -11,6 +12,8 @@ export interface FetchedHead {
   facts: HeadFacts;
   diffPreview: string;
   headMessage: string;
+  /** The first commit's author (or committer): who proposed it when the PR's author is the app. */
+  firstAuthor: string | null;
 }
 
 export async function fetchHeadFacts(
@@ -38,21 +41,25 @@ export function headFactsFrom(
     if (login) logins.add(login);
   }
   const headMessage = headCommit?.message ?? "";
+  const weakenedTests = weakenedTestFiles(files, config.testPaths);
   return {
     facts: {
       headSha: pull.headSha,
       additions: files.reduce((sum, f) => sum + f.additions, 0),
       deletions: files.reduce((sum, f) => sum + f.deletions, 0),
       files: files.map(({ filename, status, additions, deletions }) => ({ filename, status, additions, deletions })),
-      guarded: isGuarded(
-        files.map((f) => f.filename),
-        config.guardedPaths,
-      ),
+      guarded:
+        isGuarded(
+          files.map((f) => f.filename),
+          config.guardedPaths,
+        ) || weakenedTests.length > 0,
       urgent: hasUrgentTrailer(headMessage),
       nonApprovers: [...logins],
+      weakenedTests,
     },
     diffPreview: renderDiff(files),
     headMessage,
+    firstAuthor: commits[0]?.authorLogin ?? commits[0]?.committerLogin ?? null,
   };
 }
 

@@ -29,8 +29,11 @@ export async function merge(ctx: PassContext, record: UpgradeRecord, sha: string
   // A rebase leaves no merge commit to ask, so the base head is read before merging (another
   // merge landing in between would make it stale: rebase is the method that cannot tell).
   const headBefore = config.mergeMethod === "rebase" ? await port.getBranchHead(repo, record.state.baseBranch) : null;
+  // A freeze may have landed (on any replica) since this merge was claimed: the last word.
+  const frozen = await ctx.deps.store.freezeOf(record.repository);
+  if (frozen) return { kind: "merge_held", freeze: frozen };
   const outcome = await port.merge(repo, pull, { sha, method: config.mergeMethod, title: `${record.title} (#${record.state.pullNumber})` });
-  if (!outcome.ok) return { kind: "merge_failed", message: `${outcome.status}: ${outcome.message}`, headMoved: outcome.headMoved };
+  if (!outcome.ok) return { kind: "merge_failed", message: `${outcome.status}: ${outcome.message}`, headMoved: outcome.headMoved, status: outcome.status };
   // A merge or squash commit's first parent is the base head this merge really went onto (the
   // merge's answer names it; after a lost answer it is read). If it cannot be read, the pass
   // fails with the merge claimed; the claim's recovery reads it.

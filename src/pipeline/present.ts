@@ -50,7 +50,8 @@ export async function present(ctx: PassContext, record: UpgradeRecord, p: Presen
     // reported on it) is taken over, not doubled.
     const read = ctx.pullIfRead();
     const adoptable = read && read.headSha === record.state.headSha ? read.ownCheckRunId : null;
-    await upsertCheckRunFor(deps, port, repo, record, (r) => checkRunView(r.state, config), adoptable);
+    const frozen = await deps.store.freezeOf(record.repository);
+    await upsertCheckRunFor(deps, port, repo, record, (r) => checkRunView(r.state, config, frozen), adoptable);
   }
   if (p.comments.length > 0) {
     await port.comment(repo, n, p.comments.map((c) => c.effect).join("\n\n"));
@@ -95,7 +96,8 @@ export async function showStateLabel(deps: PipelineDeps, port: GitHubPort, repo:
 }
 
 export async function syncCheckRun(deps: PipelineDeps, port: GitHubPort, repo: RepoRef, record: UpgradeRecord, config: RepoConfig): Promise<void> {
-  await upsertCheckRunFor(deps, port, repo, record, (r) => checkRunView(r.state, config));
+  const frozen = await deps.store.freezeOf(record.repository);
+  await upsertCheckRunFor(deps, port, repo, record, (r) => checkRunView(r.state, config, frozen));
 }
 
 /**

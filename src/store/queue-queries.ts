@@ -120,9 +120,10 @@ const eventSelect = {
 
 export interface EventRow {
   id: number;
-  upgradeId: number;
+  /** Null for repository events (`repository.frozen`, `repository.unfrozen`). */
+  upgradeId: number | null;
   repository: string;
-  pullNumber: number;
+  pullNumber: number | null;
   type: string;
   actor: string;
   via: string;
@@ -316,6 +317,7 @@ export async function decisionEventsFor(
   });
   const statusById = new Map(wanted.map((u) => [u.id, u.status]));
   for (const row of rows) {
+    if (row.upgradeId === null) continue;
     const status = statusById.get(row.upgradeId);
     if (!result.has(row.upgradeId) && status && DECISION_EVENT_BY_STATUS[status] === row.type) {
       result.set(row.upgradeId, row);
@@ -341,15 +343,19 @@ export async function listEvents(
   const limit = clamp(input.limit ?? DEFAULT_EVENTS_LIMIT, 1, MAX_EVENTS_LIMIT);
   const { repo, type, actor } = input.filters ?? {};
   const visibility = input.visibility;
+  // Repository events have no upgrade to tell whether the repository is public: anonymous
+  // viewers see those of repositories with a public upgrade.
+  const publicRepos = visibility.kind === "all" ? [] : await publicRepositories(db);
   const visibilityWhere =
     visibility.kind === "all"
       ? {}
       : visibility.kind === "public"
-        ? { upgrade: { repositoryPrivate: false } }
+        ? { OR: [{ upgrade: { repositoryPrivate: false } }, { upgradeId: null, repository: { in: publicRepos } }] }
         : {
             OR: [
               { repository: { in: [...visibility.repos] } },
               { upgrade: { repositoryPrivate: false } },
+              { upgradeId: null, repository: { in: publicRepos } },
             ],
           };
   const rows = await db.upgradeEvent.findMany({
@@ -367,6 +373,38 @@ export async function listEvents(
   const events = rows.slice(0, limit);
   const last = events.at(-1);
   return { events, nextBefore: rows.length > limit && last ? last.id : null };
+}
+
+/** Repositories with at least one public upgrade (what an anonymous viewer may know exists). */
+async function publicRepositories(db: Db): Promise<string[]> {
+  const rows = await db.upgrade.findMany({ where: { repositoryPrivate: false }, distinct: ["repository"], select: { repository: true }, take: 1000 });
+  return rows.map((r) => r.repository);
+}
+
+/** A repository's freeze, as the status page and queue.json show it. */
+export interface FreezeRow {
+  repository: string;
+  reason: string | null;
+  by: string;
+  at: Date;
+}
+
+/** The frozen repositories a viewer can see, by name. */
+export async function listFreezes(db: Db, visibility: Visibility, repo?: string): Promise<FreezeRow[]> {
+  const rows = await db.repositoryState.findMany({
+    where: { frozenAt: { not: null }, ...(repo ? { repository: repo } : {}) },
+    orderBy: { repository: "asc" },
+    take: MAX_PENDING,
+    select: { repository: true, frozenBy: true, frozenReason: true, frozenAt: true },
+  });
+  const visible =
+    visibility.kind === "all"
+      ? rows
+      : await (async () => {
+          const open = new Set(await publicRepositories(db));
+          return rows.filter((r) => open.has(r.repository) || (visibility.kind === "repos" && visibility.repos.includes(r.repository)));
+        })();
+  return visible.map((r) => ({ repository: r.repository, reason: r.frozenReason, by: r.frozenBy ?? "", at: r.frozenAt as Date }));
 }
 
 /** The number of pending upgrades a viewer can see. */

@@ -1,5 +1,5 @@
 /** Mapping between the Upgrade row (JSON kept as text) and the domain's UpgradeState. */
-import type { Approval, ChangedFile, Permission, TestResults, UpgradePatch, UpgradeState, UpgradeStatus, Via } from "../domain/types.js";
+import type { Approval, ChangedFile, Permission, TestResults, UpgradePatch, UpgradeState, UpgradeStatus, Via, Weakening } from "../domain/types.js";
 
 /** The columns the pipeline reads: an explicit select, shared by every query that loads one. */
 export const upgradeSelect = {
@@ -23,12 +23,14 @@ export const upgradeSelect = {
   guarded: true,
   urgent: true,
   bypassed: true,
+  weakened: true,
   mergeClaimSha: true,
   previousSha: true,
   mergeCommitSha: true,
   rollbackSha: true,
   revertPullNumber: true,
   checkRunId: true,
+  proposedBy: true,
   proposedAt: true,
   updatedAt: true,
   version: true,
@@ -56,12 +58,14 @@ export interface UpgradeRow {
   guarded: boolean;
   urgent: boolean;
   bypassed: boolean;
+  weakened: string | null;
   mergeClaimSha: string | null;
   previousSha: string | null;
   mergeCommitSha: string | null;
   rollbackSha: string | null;
   revertPullNumber: number | null;
   checkRunId: string | null;
+  proposedBy: string | null;
   proposedAt: Date;
   updatedAt: Date;
   version: number;
@@ -77,6 +81,8 @@ export interface UpgradeRecord {
   title: string;
   /** `<id>@<sha>` of the app's check run, or null before one exists. */
   checkRunId: string | null;
+  /** The proposing account (budgets); null for upgrades from before budgets. */
+  proposedBy: string | null;
   /** When the row last changed (any replica): a pass may still be presenting that change. */
   updatedAt: Date;
   state: UpgradeState;
@@ -106,6 +112,7 @@ export function toRecord(row: UpgradeRow): UpgradeRecord {
     repository: row.repository,
     title: row.title,
     checkRunId: row.checkRunId,
+    proposedBy: row.proposedBy,
     updatedAt: row.updatedAt,
     state: {
       status: row.status as UpgradeStatus,
@@ -121,6 +128,7 @@ export function toRecord(row: UpgradeRow): UpgradeRecord {
       guarded: row.guarded,
       urgent: row.urgent,
       bypassed: row.bypassed,
+      weakened: parseJson<Weakening | null>(row.weakened, null),
       nonApprovers: parseJson<string[]>(row.nonApprovers, []),
       testResults: parseJson<TestResults | null>(row.testResults, null),
       proposedAt: row.proposedAt,
@@ -148,7 +156,8 @@ export function patchToData(patch: UpgradePatch & { diffPreview?: string }): Rec
         data.filesChanged = JSON.stringify(value as ChangedFile[]);
         break;
       case "testResults":
-        data.testResults = value === null ? null : JSON.stringify(value);
+      case "weakened":
+        data[key] = value === null ? null : JSON.stringify(value);
         break;
       default:
         data[key] = value;

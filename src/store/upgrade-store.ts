@@ -3,7 +3,7 @@
  * conditional update on the upgrade's version (so no transition is applied twice, on any
  * replica), together with its approvals and events (the append-only history).
  */
-import type { Approval, ChangedFile, RecordedEvent, UpgradePatch } from "../domain/types.js";
+import type { Approval, ChangedFile, Freeze, RecordedEvent, UpgradePatch, Via } from "../domain/types.js";
 import type { Db } from "./prisma-client.js";
 import { type UpgradeRecord, type UpgradeRow, patchToData, toRecord, upgradeSelect } from "./upgrade-record.js";
 import { createWriteLock } from "./write-lock.js";
@@ -27,6 +27,8 @@ export interface NewUpgrade {
   urgent: boolean;
   nonApprovers: string[];
   proposedAt: Date;
+  /** The proposing account, for budgets (CONTRACT §2). */
+  proposedBy: string | null;
 }
 
 export interface SaveInput {
@@ -36,6 +38,12 @@ export interface SaveInput {
    * upgrades going green at once on several replicas cannot exceed the budget.
    */
   urgentBudget?: { since: Date; max: number };
+  /**
+   * A proposal that passed the budget is saved only while the proposer's other recorded
+   * proposals stay under it, counted the same way (inside the transaction, after the
+   * repository's row lock), so several proposals at once on several replicas cannot all pass.
+   */
+  proposalBudget?: { proposer: string; since: Date; maxOpen: number; maxPerDay: number };
   patch: UpgradePatch & { diffPreview?: string; checkRunId?: string | null; title?: string; description?: string };
   approvals: Approval[];
   events: RecordedEvent[];
@@ -134,14 +142,21 @@ export function createUpgradeStore(db: Db, options: { serialiseWrites: boolean }
       if (Object.keys(data).length === 0 && input.approvals.length === 0 && input.events.length === 0) return { owed: [] };
       return lock(() =>
         db.$transaction(async (tx) => {
-          if (input.urgentBudget) {
+          if (input.urgentBudget || input.proposalBudget) {
             await tx.repositoryState.upsert({
               where: { repository: record.repository },
               create: { repository: record.repository, installationId: record.installationId },
               update: { installationId: record.installationId },
             });
+          }
+          if (input.urgentBudget) {
             const used = await tx.upgradeEvent.count({ where: { repository: record.repository, type: "upgrade.urgent_bypass", at: { gte: input.urgentBudget.since } } });
             if (used >= input.urgentBudget.max) return false;
+          }
+          if (input.proposalBudget) {
+            const { proposer, since, maxOpen, maxPerDay } = input.proposalBudget;
+            const used = await countBudget(tx as unknown as Db, record.repository, proposer, record.id, since);
+            if ((maxOpen > 0 && used.open >= maxOpen) || (maxPerDay > 0 && used.today >= maxPerDay)) return false;
           }
           const updated = await tx.upgrade.updateMany({
             where: { id: record.id, version: record.version },
@@ -260,6 +275,57 @@ export function createUpgradeStore(db: Db, options: { serialiseWrites: boolean }
     countUrgentBypasses: (repository: string, since: Date) =>
       db.upgradeEvent.count({ where: { repository, type: "upgrade.urgent_bypass", at: { gte: since } } }),
 
+    /** The proposer's other recorded proposals: pending ones, and those of the last 24 hours (`since`). */
+    budgetUse: (repository: string, proposer: string, upgradeId: number, since: Date) => countBudget(db, repository, proposer, upgradeId, since),
+
+    /** The repository's freeze, or null when it is not frozen. */
+    async freezeOf(repository: string): Promise<Freeze | null> {
+      const row = await db.repositoryState.findUnique({ where: { repository }, select: { frozenBy: true, frozenReason: true, frozenAt: true } });
+      return row?.frozenAt ? { by: row.frozenBy ?? "", reason: row.frozenReason, at: row.frozenAt } : null;
+    },
+
+    /**
+     * Freezes or unfreezes a repository with its `repository.frozen`/`repository.unfrozen` event,
+     * only if it is not already so (a compare-and-set: two freezes at once record one). True when
+     * it changed.
+     */
+    async setFreeze(change: { repository: string; installationId: number; frozen: boolean; actor: string; reason: string | null; via: Via; at: Date; deliveryId: string | null }): Promise<boolean> {
+      const { repository, installationId, frozen, actor, reason, via, at, deliveryId } = change;
+      return lock(() =>
+        db.$transaction(async (tx) => {
+          await tx.repositoryState.upsert({ where: { repository }, create: { repository, installationId }, update: { installationId } });
+          const updated = await tx.repositoryState.updateMany({
+            where: { repository, frozenAt: frozen ? null : { not: null } },
+            data: frozen ? { frozenAt: at, frozenBy: actor, frozenReason: reason } : { frozenAt: null, frozenBy: null, frozenReason: null },
+          });
+          if (updated.count === 0) return false;
+          await tx.upgradeEvent.create({
+            data: { upgradeId: null, repository, pullNumber: null, type: frozen ? "repository.frozen" : "repository.unfrozen", actor, via, at, deliveryId, details: JSON.stringify(frozen ? { reason } : {}) },
+          });
+          return true;
+        }),
+      );
+    },
+
+    /** The repository's open upgrades (undecided, approved or failed), in proposal order. */
+    async openUpgradeIds(repository: string): Promise<number[]> {
+      const rows = await db.upgrade.findMany({
+        where: { repository, status: { in: ["proposed", "approved", "failed"] } },
+        orderBy: [{ proposedAt: "asc" }, { id: "asc" }],
+        select: { id: true },
+        take: 500,
+      });
+      return rows.map((r) => r.id);
+    },
+
+    /** Where an installation of the repository is known (a freeze from the status page needs one). */
+    async installationOf(repository: string): Promise<number | null> {
+      const state = await db.repositoryState.findUnique({ where: { repository }, select: { installationId: true } });
+      if (state) return state.installationId;
+      const upgrade = await db.upgrade.findFirst({ where: { repository }, select: { installationId: true }, orderBy: { id: "desc" } });
+      return upgrade?.installationId ?? null;
+    },
+
     /** Any rejection or changes-requested review in the history (blocks auto-approval). */
     async hasObjection(upgradeId: number): Promise<boolean> {
       const found = await db.upgradeEvent.findFirst({
@@ -314,6 +380,20 @@ export function createUpgradeStore(db: Db, options: { serialiseWrites: boolean }
       return rows;
     },
   };
+}
+
+/**
+ * Budget use of `proposer` besides upgrade `upgradeId`: only proposals already recorded count
+ * (an upgrade row whose proposal is still being decided is not yet one), so of two proposals
+ * decided at once under the repository lock the first passes and the second sees it.
+ */
+async function countBudget(db: Db, repository: string, proposer: string, upgradeId: number, since: Date): Promise<{ open: number; today: number }> {
+  const mine = { repository, proposedBy: proposer, id: { not: upgradeId } };
+  const [open, today] = await Promise.all([
+    db.upgrade.count({ where: { ...mine, status: { in: ["proposed", "approved"] }, events: { some: { type: "upgrade.proposed" } } } }),
+    db.upgrade.count({ where: { ...mine, events: { some: { type: "upgrade.proposed", at: { gte: since } } } } }),
+  ]);
+  return { open, today };
 }
 
 function eventRow(upgradeId: number, repository: string, pullNumber: number, event: RecordedEvent, deliveryId: string | null, at: Date) {

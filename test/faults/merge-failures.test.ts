@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { TestApp } from "../support/app.js";
 import { useTestApp } from "../support/use-test-app.js";
 import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
-import { FULL, review, sha } from "../support/payloads.js";
+import { FULL, comment, review, sha } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
 import { type PullSpec, mergeMutation, readPull, setLabels } from "../rules/github.js";
 
@@ -117,5 +117,21 @@ describe("a merge GitHub refuses", () => {
     expect(upgrade.errorMessage).toContain("405");
     expect(upgrade.errorMessage).toContain("Pull Request is not mergeable");
     expect((await eventsOf(app.db, id)).map((e) => e.type)).toEqual(["upgrade.proposed", "upgrade.approved", "upgrade.failed"]);
+  });
+
+  it("405 from branch protection (it wants approving reviews, counting no comment or label): failed, and the PR comment names the rule and what would satisfy it", async () => {
+    const id = await seedUpgrade(app.db, { testResults: { state: "passed" } });
+    const refusal = "At least 2 approving reviews are required by reviewers with write access.";
+    mergeMutation(12, MERGE_INPUT, { error: refusal });
+    expectPresented(
+      "failed",
+      (b) => b.conclusion === "failure",
+      `Failed: \`GitHub refused the merge: 405: ${refusal}\``,
+      "Branch protection on `main` refused the merge: it requires approving pull request reviews. To satisfy it:",
+      "GitHub counts only APPROVED reviews",
+    );
+    await approve();
+    expectAllMocksUsed();
+    expect(await app.db.upgrade.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "failed", errorMessage: `GitHub refused the merge: 405: ${refusal}` });
   });
 });

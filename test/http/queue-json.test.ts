@@ -144,8 +144,9 @@ describe("status page JSON (CONTRACT §6)", () => {
 
   it("lists pending upgrades first (oldest first), then history newest first", async () => {
     const response = await browser.get("/self-modify/queue.json", auth);
-    const body = (await response.json()) as { pendingCount: number; upgrades: Array<{ pullNumber: number; status: string }> };
-    expect(Object.keys(body).sort()).toEqual(["pendingCount", "upgrades"]);
+    const body = (await response.json()) as { pendingCount: number; upgrades: Array<{ pullNumber: number; status: string }>; frozen: unknown[] };
+    expect(Object.keys(body).sort()).toEqual(["frozen", "pendingCount", "upgrades"]);
+    expect(body.frozen).toEqual([]); // no repository is frozen
     expect(body.pendingCount).toBe(3);
     expect(body.upgrades.map((u) => u.pullNumber)).toEqual([7, 44, 43, 45, 42, 40]);
   });

@@ -25,11 +25,40 @@ export interface Decision {
   reason?: string;
 }
 
-/** Records every decision; `approvers` maps an upgrade id to the logins that may decide it. */
-export function fakeDashboard(approvers: Record<number, string[]> = {}): DashboardActions & { decisions: Decision[] } {
+/** A rollback or a freeze asked for through the page. */
+export type MaintainerAction = { rollback: number; login: string } | { repository: string; login: string; frozen: boolean; reason?: string };
+
+/**
+ * Records every decision; `approvers` maps an upgrade id to the logins that may decide it,
+ * `maintainers` a repository to the logins that may roll back and freeze there.
+ */
+export function fakeDashboard(
+  approvers: Record<number, string[]> = {},
+  maintainers: Record<string, string[]> = {},
+  repositoryOf: (upgradeId: number) => string = () => "acme/agent",
+): DashboardActions & { decisions: Decision[]; maintainerActions: MaintainerAction[] } {
   const decisions: Decision[] = [];
+  const maintainerActions: MaintainerAction[] = [];
+  const maintains = (repository: string, login: string) => (maintainers[repository] ?? []).includes(login);
   return {
     decisions,
+    maintainerActions,
+    async canRollback(upgradeId, login) {
+      return maintains(repositoryOf(upgradeId), login);
+    },
+    async rollback(input) {
+      if (!maintains(repositoryOf(input.upgradeId), input.login)) return { ok: false, status: 403, message: `@${input.login} may not roll back` };
+      maintainerActions.push({ rollback: input.upgradeId, login: input.login });
+      return { ok: true };
+    },
+    async canFreeze(repository, login) {
+      return maintains(repository, login);
+    },
+    async setFreeze(input) {
+      if (!maintains(input.repository, input.login)) return { ok: false, status: 403, message: `@${input.login} may not freeze` };
+      maintainerActions.push({ ...input });
+      return { ok: true };
+    },
     async canDecide(upgradeId, login) {
       return (approvers[upgradeId] ?? []).includes(login);
     },

@@ -48,7 +48,7 @@ function reviewRead(number: number, branch: string, head: string, login: string,
 describe("guarded upgrades", () => {
   it("a change under .github/** needs two admin/maintain approvals; a write approval is recorded but does not count", async () => {
     config(null);
-    const upgrade = await adopt(12, "self-modify/ci", [".github/workflows/ci.yml", "src/agent.ts"]);
+    const upgrade = await adopt(12, "self-modify/ci", [".github/CODEOWNERS", "src/agent.ts"]);
     expect(upgrade.guarded).toBe(true);
 
     // GitHub says wendy can push, but a guarded upgrade needs her exact permission.
@@ -106,7 +106,7 @@ describe("guarded upgrades", () => {
   it("a custom guardedPaths replaces the default: src/core/** is guarded, .github/** no longer is", async () => {
     config('guardedPaths:\n  - "src/core/**"\nguardedApprovals: 1\n');
     const core = await adopt(12, "self-modify/brain", ["src/core/brain.ts"]);
-    const ci = await adopt(13, "self-modify/ci", [".github/workflows/ci.yml"]);
+    const ci = await adopt(13, "self-modify/ci", [".github/CODEOWNERS"]);
     expect([core.guarded, ci.guarded]).toEqual([true, false]);
 
     reviewRead(12, "self-modify/brain", HEAD, "wendy", 501, true);

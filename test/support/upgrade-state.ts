@@ -108,16 +108,18 @@ export function context(overrides: Partial<DecideContext> = {}): DecideContext {
 
 /** The default config with some keys replaced (nested objects are merged). */
 export function config(overrides: ConfigOverrides = {}): RepoConfig {
-  const { autoApprove, urgent, ...rest } = overrides;
+  const { autoApprove, urgent, budget, ...rest } = overrides;
   return {
     ...defaultRepoConfig,
     ...rest,
     autoApprove: { ...defaultRepoConfig.autoApprove, ...autoApprove },
     urgent: { ...defaultRepoConfig.urgent, ...urgent },
+    budget: { ...defaultRepoConfig.budget, ...budget },
   };
 }
 
-export type ConfigOverrides = Partial<Omit<RepoConfig, "autoApprove" | "urgent">> & {
+export type ConfigOverrides = Partial<Omit<RepoConfig, "autoApprove" | "urgent" | "budget">> & {
   autoApprove?: Partial<RepoConfig["autoApprove"]>;
   urgent?: Partial<RepoConfig["urgent"]>;
+  budget?: Partial<RepoConfig["budget"]>;
 };

@@ -5,6 +5,7 @@ import {
   decisionEventsFor,
   getUpgrade,
   getUpgradeDetail,
+  listFreezes,
   listUpgrades,
   pendingCount,
   type HistoryCursor,
@@ -17,6 +18,7 @@ import { toEventJson, toUpgradeJson } from "../upgrade-json.js";
 import type { PendingItem } from "../views/queue-page.js";
 import { queueBody } from "../views/queue-page.js";
 import { upgradeBody } from "../views/upgrade-page.js";
+import type { RepositoryControl } from "../views/freeze-parts.js";
 import { csrfOf, visibilityOf, type Viewer } from "../viewer.js";
 
 const HISTORY_PAGE = 25;
@@ -27,19 +29,22 @@ export function registerQueueRoutes(app: App, ctx: RouteContext): void {
   app.get("/self-modify/queue.json", async (c) => {
     const { page, next } = await loadQueue(c, ctx);
     if (next) c.header("link", `<${ctx.deps.env.publicUrl.replace(/\/+$/, "")}/self-modify/queue.json?${next}>; rel="next"`);
-    const count = await pendingCount(ctx.deps.db, visibilityOf(c.get("viewer")));
+    const visibility = visibilityOf(c.get("viewer"));
+    const [count, freezes] = await Promise.all([pendingCount(ctx.deps.db, visibility), listFreezes(ctx.deps.db, visibility, c.req.query("repo")?.trim() || undefined)]);
     return c.json({
       pendingCount: count,
       upgrades: [...page.pending, ...page.history].map((row) => toUpgradeJson(row, htmlBase)),
+      frozen: freezes.map((f) => ({ repository: f.repository, reason: f.reason, by: f.by, at: f.at.toISOString() })),
     });
   });
 
   app.get("/self-modify/queue", async (c) => {
     const viewer = c.get("viewer");
     const { page, next, filters, isFirstPage } = await loadQueue(c, ctx);
-    const [pending, decisions] = await Promise.all([
+    const [pending, decisions, controls] = await Promise.all([
       pendingItems(ctx, viewer, page.pending, htmlBase),
       decisionEventsFor(ctx.deps.db, page.history),
+      repositoryControlsFor(ctx, viewer, [...(filters.repo ? [filters.repo] : []), ...page.pending.map((r) => r.repository)], filters.repo),
     ]);
     const history = page.history.map((row) => ({ row, json: toUpgradeJson(row, htmlBase), decision: decisions.get(row.id) }));
     const body = queueBody({
@@ -51,6 +56,7 @@ export function registerQueueRoutes(app: App, ctx: RouteContext): void {
       csrf: csrfOf(viewer),
       htmlBase,
       now: new Date(),
+      controls,
     });
     return renderPage(c, ctx, { title: "Upgrades", body, active: "queue" });
   });
@@ -80,11 +86,15 @@ export function registerQueueRoutes(app: App, ctx: RouteContext): void {
     const json = toUpgradeJson(detail.upgrade, htmlBase);
     if (match[2]) return c.json({ upgrade: json, events: detail.events.map(toEventJson) });
     const isPending = detail.upgrade.status === "proposed" || detail.upgrade.status === "approved";
-    const [needed, canDecide] = await Promise.all([
+    const [needed, canDecide, canRollback, controls] = await Promise.all([
       isPending ? safely(ctx, () => ctx.deps.dashboard.approvalsNeeded(detail.upgrade.id), 1) : Promise.resolve(null),
       isPending && viewer.kind === "github"
         ? safely(ctx, () => ctx.deps.dashboard.canDecide(detail.upgrade.id, viewer.login), false)
         : Promise.resolve(false),
+      detail.upgrade.status === "applied" && viewer.kind === "github"
+        ? safely(ctx, () => ctx.deps.dashboard.canRollback(detail.upgrade.id, viewer.login), false)
+        : Promise.resolve(false),
+      repositoryControlsFor(ctx, viewer, [detail.upgrade.repository], detail.upgrade.repository),
     ]);
     const body = upgradeBody({
       row: detail.upgrade,
@@ -93,6 +103,8 @@ export function registerQueueRoutes(app: App, ctx: RouteContext): void {
       approvals: detail.approvals,
       needed,
       canDecide,
+      canRollback,
+      controls,
       csrf: csrfOf(viewer),
       htmlBase,
       now: new Date(),
@@ -151,6 +163,22 @@ async function pendingItems(ctx: RouteContext, viewer: Viewer, rows: UpgradeRow[
       ]);
       return { row, json: toUpgradeJson(row, htmlBase), approvers, needed, canDecide };
     }),
+  );
+}
+
+/**
+ * The frozen repositories the viewer can see, and for a GitHub user the repositories shown
+ * (`shown`) with a Freeze or Unfreeze button where they are admin or maintainer.
+ */
+async function repositoryControlsFor(ctx: RouteContext, viewer: Viewer, shown: string[], only?: string): Promise<RepositoryControl[]> {
+  const freezes = await listFreezes(ctx.deps.db, visibilityOf(viewer), only);
+  const names = [...new Set([...freezes.map((f) => f.repository), ...(viewer.kind === "github" ? shown.filter((r) => viewer.repos.includes(r)) : [])])].sort();
+  return Promise.all(
+    names.map(async (repository) => ({
+      repository,
+      freeze: freezes.find((f) => f.repository === repository) ?? null,
+      canFreeze: viewer.kind === "github" && viewer.repos.includes(repository) ? await safely(ctx, () => ctx.deps.dashboard.canFreeze(repository, viewer.login), false) : false,
+    })),
   );
 }
 

@@ -25,7 +25,7 @@ ${
   input.events.length === 0
     ? html`<p class="empty">No events.</p>`
     : html`<table><thead><tr><th>When</th><th>Upgrade</th><th>Event</th><th>Actor</th><th>Via</th><th>Details</th></tr></thead><tbody>${input.events.map(
-        (e) => html`<tr><td>${when(e.at, input.now)}</td><td class="wrap"><a href="/self-modify/queue/${e.upgradeId}">${e.repository}#${e.pullNumber}</a></td><td><code>${e.type}</code></td><td>@${e.actor}</td><td>${e.via}</td><td class="wrap mono">${detailsText(e.details)}</td></tr>`,
+        (e) => html`<tr><td>${when(e.at, input.now)}</td><td class="wrap">${e.upgradeId === null ? html`<a href="/self-modify/queue?repo=${encodeURIComponent(e.repository)}">${e.repository}</a>` : html`<a href="/self-modify/queue/${e.upgradeId}">${e.repository}#${e.pullNumber}</a>`}</td><td><code>${e.type}</code></td><td>@${e.actor}</td><td>${e.via}</td><td class="wrap mono">${detailsText(e.details)}</td></tr>`,
       )}</tbody></table>`
 }
 ${input.nextHref ? html`<div class="pager"><a class="button" href="${input.nextHref}">Older events →</a></div>` : ""}` as Html;

@@ -4,6 +4,7 @@ import { UPGRADE_STATUSES } from "../../store/queue-queries.js";
 import type { UpgradeJson } from "../upgrade-json.js";
 import { shortSha, truncate } from "./format.js";
 import { renderDiff } from "./diff.js";
+import { type RepositoryControl, repositoryControls } from "./freeze-parts.js";
 import type { Html } from "./layout.js";
 import { approvalsLine, decisionForms, filesList, flags, prLink, shaLinks, statusPill, tests, when } from "./parts.js";
 
@@ -30,10 +31,13 @@ export interface QueuePageInput {
   csrf: string | null;
   htmlBase: string;
   now: Date;
+  /** Frozen repositories, and the Freeze/Unfreeze buttons of the repositories shown. */
+  controls?: RepositoryControl[];
 }
 
 export function queueBody(input: QueuePageInput): Html {
   return html`<h1>Upgrade queue</h1>
+${repositoryControls(input.controls ?? [], input.csrf, input.now)}
 ${filterForm(input.filters)}
 ${input.isFirstPage ? pendingSection(input) : ""}
 <h2>History</h2>

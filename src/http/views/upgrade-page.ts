@@ -3,6 +3,7 @@ import type { ApprovalRow, EventRow, UpgradeRow } from "../../store/queue-querie
 import type { UpgradeJson } from "../upgrade-json.js";
 import { shortSha } from "./format.js";
 import { renderDiff } from "./diff.js";
+import { type RepositoryControl, repositoryControls, rollbackForm } from "./freeze-parts.js";
 import type { Html } from "./layout.js";
 import { approvalsLine, decisionForms, filesList, flags, prLink, shaLinks, statusPill, tests, when } from "./parts.js";
 
@@ -13,6 +14,10 @@ export interface UpgradePageInput {
   approvals: ApprovalRow[];
   needed: number | null;
   canDecide: boolean;
+  /** An applied upgrade, and the viewer is admin or maintain: the Rollback button. */
+  canRollback?: boolean;
+  /** The repository's freeze and the Freeze/Unfreeze button. */
+  controls?: RepositoryControl[];
   csrf: string | null;
   htmlBase: string;
   now: Date;
@@ -22,6 +27,7 @@ export function upgradeBody(input: UpgradePageInput): Html {
   const { row, json } = input;
   const current = [...new Set(input.approvals.filter((a) => a.sha === row.headSha).map((a) => a.login))];
   return html`<p class="sub"><a href="/self-modify/queue">← Upgrade queue</a></p>
+${repositoryControls(input.controls ?? [], input.csrf, input.now)}
 <article class="card">
 <div class="card-head"><h1>${row.title}</h1>${statusPill(json.status)} ${flags(json)}</div>
 <div class="meta"><span>${prLink(json)}</span><span>branch <code>${json.branch}</code> → <code>${json.baseBranch}</code></span><span>proposed ${when(row.proposedAt, input.now)}${row.author ? html` by @${row.author}` : ""}</span><span>head <code>${shortSha(json.headSha)}</code></span>${shaLinks(row, input.htmlBase)}</div>
@@ -39,6 +45,7 @@ ${
     : ""
 }
 ${input.canDecide && input.csrf ? decisionForms(json.id, input.csrf) : ""}
+${input.canRollback && input.csrf ? rollbackForm(json.id, input.csrf) : ""}
 </article>
 <h2>Files <span class="sub">(<span class="add">+${json.additions}</span> <span class="del">−${json.deletions}</span>)</span></h2>
 ${filesList(json.filesChanged)}
