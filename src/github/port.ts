@@ -64,6 +64,8 @@ export interface PullSnapshot extends PullFacts {
   checks: ObservedCheck[];
   /** The id of the app's own `Upgrade Queue` check run on `headSha`, if there is one. */
   ownCheckRunId: string | null;
+  /** Distinct check names the base branch's head reports (weakened tests: CONTRACT §2). */
+  baseCheckNames: string[];
   /** The repository deletes a PR's head branch when it merges (`delete_branch_on_merge`). */
   deleteBranchOnMerge: boolean;
   /** The PR's reviews, newest last; only when asked for (`{ reviews: true }`), else null. */

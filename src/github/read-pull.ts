@@ -18,6 +18,11 @@ export const READ_PULL_QUERY = `query UpgradeQueuePull($owner: String!, $repo: S
       author { __typename login }
       headRefName headRefOid headRepository { nameWithOwner }
       baseRefName
+      baseRef { target { ... on Commit { statusCheckRollup { contexts(first: 100) { nodes {
+        __typename
+        ... on CheckRun { name checkSuite { app { databaseId } } }
+        ... on StatusContext { context }
+      } } } } } }
       labels(first: 100) { nodes { name } }
       reviews(last: 100) @include(if: $reviews) {
         nodes { databaseId state authorCanPushToRepository author { __typename login } commit { oid } }
@@ -95,6 +100,7 @@ function toSnapshot(data: Json, contexts: Json[], appId: number | null): PullSna
     updatedAt: text(pull.updatedAt),
     checks: toChecks(contexts, appId),
     ownCheckRunId: ownCheckRun(contexts, appId),
+    baseCheckNames: baseCheckNames(pull.baseRef?.target?.statusCheckRollup?.contexts?.nodes ?? [], appId),
     deleteBranchOnMerge: data.repository.deleteBranchOnMerge === true,
     reviews: pull.reviews ? ((pull.reviews.nodes ?? []) as Json[]).map(toReview) : null,
   };
@@ -105,6 +111,16 @@ function toReview(r: Json): ReviewFacts {
 }
 
 const isOwn = (run: Json, appId: number | null): boolean => run.name === CHECK_RUN_NAME && (appId === null || run.checkSuite?.app?.databaseId === appId);
+
+/** Distinct check names on the base branch's head (its first 100 contexts), the app's own left out. */
+function baseCheckNames(contexts: Json[], appId: number | null): string[] {
+  const names = new Set<string>();
+  for (const c of contexts) {
+    if (c?.__typename === "CheckRun" && !isOwn(c, appId) && typeof c.name === "string") names.add(c.name);
+    if (c?.__typename === "StatusContext" && typeof c.context === "string") names.add(c.context);
+  }
+  return [...names];
+}
 
 function ownCheckRun(contexts: Json[], appId: number | null): string | null {
   const own = contexts.find((c) => c?.__typename === "CheckRun" && isOwn(c, appId));

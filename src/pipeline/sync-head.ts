@@ -6,6 +6,7 @@
  */
 import type { RepoConfig } from "../config/repo-config.js";
 import { evaluateTestGate } from "../domain/test-gate.js";
+import { missingCheckNames } from "../domain/weakened-tests.js";
 import type { UpgradeInput, Via } from "../domain/types.js";
 import type { GitHubPort, PullSnapshot, RepoRef } from "../github/port.js";
 import type { UpgradeRecord } from "../store/upgrade-record.js";
@@ -39,7 +40,11 @@ export async function syncHead(port: GitHubPort, repo: RepoRef, config: RepoConf
     const s = record.state;
     inputs.push({ kind: "head_updated", facts: { headSha: s.headSha, additions: s.additions, deletions: s.deletions, files: [], guarded: s.guarded, urgent: s.urgent, nonApprovers: pushers }, actor: cause.actor, via: cause.via });
   }
-  inputs.push({ kind: "tests", results: evaluateTestGate(pull.headSha, pull.checks, config.requiredChecks), via: cause.via === "reconcile" ? "reconcile" : "check" });
+  const results = evaluateTestGate(pull.headSha, pull.checks, config.requiredChecks);
+  // Fewer distinct check names than the base head is weakening, judged once the head's checks
+  // have all completed (while CI is still starting its jobs the head reports fewer anyway).
+  const missingChecks = results.state === "pending" ? [] : missingCheckNames(pull.checks.map((c) => c.name), pull.baseCheckNames);
+  inputs.push({ kind: "tests", results, via: cause.via === "reconcile" ? "reconcile" : "check", ...(missingChecks.length > 0 ? { missingChecks } : {}) });
   return { inputs, extraPatch };
 }
 

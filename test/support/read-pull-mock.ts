@@ -40,6 +40,8 @@ export interface PullSpec {
   ownCheckRun?: number;
   additions?: number;
   deletions?: number;
+  /** Check names on the base branch's head (default: none). */
+  baseChecks?: string[];
 }
 
 /** The GraphQL answer GitHub gives for `spec`. */
@@ -84,6 +86,13 @@ export function pullAnswer(number: number, spec: PullSpec, withReviews: boolean)
           headRefOid: spec.head,
           headRepository: { nameWithOwner: FULL },
           baseRefName: "main",
+          baseRef: {
+            target: {
+              statusCheckRollup: spec.baseChecks?.length
+                ? { contexts: { nodes: spec.baseChecks.map((name) => ({ __typename: "CheckRun", name, checkSuite: { app: { databaseId: 99 } } })) } }
+                : null,
+            },
+          },
           labels: { nodes: (spec.labels ?? []).map((name) => ({ name })) },
           ...(withReviews
             ? {

@@ -150,6 +150,11 @@ export function pullObject(state: State, repo: Repo, pull: Pull): GqlObject {
     headRepository: () => repositoryObject(state, getRepo(state, pull.headRepo)),
     baseRefName: () => pull.baseRef,
     baseRefOid: () => pull.frozenBaseSha ?? baseShaOf(repo, pull),
+    // The base branch as it is now (null once deleted), its head commit as `target`.
+    baseRef: () => {
+      const sha = repo.branches.get(pull.baseRef);
+      return sha ? object("Ref", { name: () => pull.baseRef, target: () => commitObject(state, repo, sha) }) : null;
+    },
     repository: () => repositoryObject(state, repo),
     labels: (args) => connection("labels", "LabelConnection", pull.labels, args, (name) => labelObject(repo, name)),
     reviews: (args) => connection("reviews", "PullRequestReviewConnection", pull.reviews, args, (r) => reviewObject(state, repo, r)),
