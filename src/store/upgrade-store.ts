@@ -3,64 +3,15 @@
  * conditional update on the upgrade's version (so no transition is applied twice, on any
  * replica), together with its approvals and events (the append-only history).
  */
-import type { Approval, ChangedFile, RecordedEvent, UpgradePatch } from "../domain/types.js";
+import type { RecordedEvent } from "../domain/types.js";
+import type { NewUpgrade, PendingEffectRow, SaveInput, UpgradeStore } from "./store-ports.js";
 import type { Db } from "./prisma-client.js";
 import { type UpgradeRecord, type UpgradeRow, patchToData, toRecord, upgradeSelect } from "./upgrade-record.js";
 import { createWriteLock } from "./write-lock.js";
 
-export interface NewUpgrade {
-  installationId: number;
-  repository: string;
-  repositoryPrivate: boolean;
-  pullNumber: number;
-  title: string;
-  description: string;
-  branchName: string;
-  baseBranch: string;
-  author: string | null;
-  headSha: string;
-  additions: number;
-  deletions: number;
-  files: ChangedFile[];
-  diffPreview: string;
-  guarded: boolean;
-  urgent: boolean;
-  nonApprovers: string[];
-  proposedAt: Date;
-}
+export type { NewUpgrade, OwedEffect, PendingEffectRow, SaveInput, UpgradeStore } from "./store-ports.js";
 
-export interface SaveInput {
-  /**
-   * An urgent bypass is saved only while the repository's bypasses since `since` stay under
-   * `max`, counted inside the transaction after taking the repository's row lock, so several
-   * upgrades going green at once on several replicas cannot exceed the budget.
-   */
-  urgentBudget?: { since: Date; max: number };
-  patch: UpgradePatch & { diffPreview?: string; checkRunId?: string | null; title?: string; description?: string };
-  approvals: Approval[];
-  events: RecordedEvent[];
-  deliveryId: string | null;
-  at: Date;
-  /** GitHub writes this transition owes, kept with it (see `PendingEffect`) until done. */
-  owed?: { effects: OwedEffect[]; status: string; ownedUntil: Date };
-}
-
-/** The effects that change GitHub once and cannot be re-derived from the state. */
-export type OwedEffect = { kind: "comment"; body: string } | { kind: "close_pr" } | { kind: "delete_branch" };
-
-export interface PendingEffectRow {
-  id: number;
-  upgradeId: number;
-  kind: string;
-  body: string | null;
-  status: string;
-  createdAt: Date;
-  attempts: number;
-}
-
-export type UpgradeStore = ReturnType<typeof createUpgradeStore>;
-
-export function createUpgradeStore(db: Db, options: { serialiseWrites: boolean }) {
+export function createUpgradeStore(db: Db, options: { serialiseWrites: boolean }): UpgradeStore {
   const lock = createWriteLock(options.serialiseWrites);
 
   async function load(where: Record<string, unknown>): Promise<UpgradeRecord | null> {
