@@ -1,0 +1,50 @@
+/**
+ * The gate property: for any generated history (fast-check's model-based commands, each with
+ * its precondition), the invariants hold after every step and at quiescence. Failures are
+ * shrunk by fast-check, which prints the seed, the path and the shrunk list of commands.
+ */
+import fc from "fast-check";
+import { type Breakage } from "./app.js";
+import { type Command, commandArbitraries, describe } from "./commands.js";
+import { type Counters, Harness } from "./harness.js";
+import type { StoreKit } from "./stores.js";
+
+class Step implements fc.AsyncCommand<Harness, Harness> {
+  constructor(readonly command: Command) {}
+  check(model: Readonly<Harness>): boolean {
+    return model.can(this.command);
+  }
+  async run(_model: Harness, real: Harness): Promise<void> {
+    await real.run(this.command);
+  }
+  toString(): string {
+    return describe(this.command);
+  }
+}
+
+/** Deliveries happen far more often than anything else, as they do on GitHub. */
+const weighted = [...commandArbitraries, ...Array.from({ length: 4 }, () => commandArbitraries.find((_, i) => i === 10) as fc.Arbitrary<Command>)];
+
+export interface GateOptions {
+  kit: StoreKit;
+  breakage?: Breakage;
+  counters?: Counters;
+  maxCommands?: number;
+  replayPath?: string;
+}
+
+export function newCounters(): Counters & { histories: number } {
+  return { commands: 0, checks: 0, histories: 0 };
+}
+
+export function gateProperty(options: GateOptions) {
+  const counters = options.counters ?? newCounters();
+  const steps = weighted.map((arb) => arb.map((c) => new Step(c), (step) => (step as Step).command));
+  return fc.asyncProperty(fc.commands(steps, { maxCommands: options.maxCommands ?? 40, size: "max", replayPath: options.replayPath }), async (commands) => {
+    const { stores, view } = await options.kit.fresh();
+    const harness = new Harness(stores, view, options.breakage ?? {}, counters);
+    await fc.asyncModelRun(() => ({ model: harness, real: harness }), commands);
+    await harness.quiesce();
+    if ("histories" in counters) (counters as { histories: number }).histories++;
+  });
+}
