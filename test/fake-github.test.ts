@@ -6,7 +6,7 @@ import { Webhooks } from "@octokit/webhooks";
 import { Probot, ProbotOctokit, createNodeMiddleware } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FakeGitHub } from "./support/fake-github/index.js";
-import { createWebhookSender, startFakeGitHub } from "./support/fake-github/index.js";
+import { createWebhookSender, graphqlOperation, startFakeGitHub } from "./support/fake-github/index.js";
 
 const REPO = "acme/widgets";
 const [owner, repo] = REPO.split("/") as [string, string];
@@ -144,7 +144,7 @@ describe("repositories and pull requests", () => {
     expect(revert.url).toBe(`${fake.url}/${REPO}/pull/${revert.number}`);
     const files = await octokit.pulls.listFiles({ owner, repo, pull_number: revert.number });
     expect(files.data).toEqual([expect.objectContaining({ filename: "src/cache.ts", status: "removed", deletions: 1 })]);
-    await expect(octokit.graphql("query { viewer { login } }")).rejects.toThrow(/only the revertPullRequest/);
+    await expect(octokit.graphql("query { viewer { login } }")).rejects.toThrow(/Field 'viewer' doesn't exist on type 'Query'/);
   });
 
   it("reports collaborator permission with GitHub's legacy folding and exact role_name", async () => {
@@ -398,5 +398,379 @@ describe("automatic webhook delivery", () => {
       fake.autoDeliver(null);
       server.close();
     }
+  });
+});
+
+/** The app's read (src/github/read-pull.ts), verbatim: the fake must answer it as GitHub does. */
+const READ_PULL = `query UpgradeQueuePull($owner: String!, $repo: String!, $number: Int!, $reviews: Boolean!, $after: String) {
+  repository(owner: $owner, name: $repo) {
+    deleteBranchOnMerge
+    pullRequest(number: $number) {
+      id number title body state merged url updatedAt additions deletions
+      mergedBy { login }
+      mergeCommit { oid }
+      author { login }
+      headRefName headRefOid headRepository { nameWithOwner }
+      baseRefName
+      labels(first: 100) { nodes { name } }
+      reviews(last: 100) @include(if: $reviews) {
+        nodes { databaseId state authorCanPushToRepository author { login } commit { oid } }
+      }
+      commits(last: 1) {
+        nodes { commit { oid statusCheckRollup { contexts(first: 100, after: $after) {
+          pageInfo { hasNextPage endCursor }
+          nodes {
+            __typename
+            ... on CheckRun { databaseId name status conclusion url detailsUrl startedAt checkSuite { app { databaseId } } }
+            ... on StatusContext { context state targetUrl createdAt }
+          }
+        } } } }
+      }
+    }
+  }
+}`;
+
+const MERGE = `mutation UpgradeQueueMerge($input: MergePullRequestInput!) {
+  mergePullRequest(input: $input) { pullRequest { merged mergeCommit { oid parents(first: 1) { nodes { oid } } } } }
+}`;
+
+interface Contexts {
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  nodes: Array<{ name?: string; context?: string }>;
+}
+
+interface ReadAnswer {
+  repository: {
+    deleteBranchOnMerge: boolean;
+    pullRequest: {
+      merged: boolean;
+      headRefOid: string;
+      reviews?: unknown;
+      commits: { nodes: Array<{ commit: { statusCheckRollup: { contexts: Contexts } | null } }> };
+    };
+  };
+}
+
+/** A raw GraphQL answer: `data` and `errors` as sent, or a REST-style error body. */
+interface RawAnswer {
+  data?: { mergePullRequest?: { pullRequest: { merged: boolean } } | null } | null;
+  errors?: Array<Record<string, unknown>>;
+  message?: string;
+}
+
+/** POST /api/graphql as it is, to see HTTP status, `data` and `errors` together. */
+async function graphql(query: string, variables: Record<string, unknown>, token: string | null = fake.tokenFor({ installationId: 1 })) {
+  const response = await fetch(`${fake.url}/api/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `token ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: response.status, body: (await response.json()) as RawAnswer };
+}
+
+const readPull = (number: number, opts: { reviews?: boolean; after?: string | null } = {}) =>
+  octokit.graphql<ReadAnswer>(READ_PULL, { owner, repo, number, reviews: opts.reviews ?? false, after: opts.after ?? null });
+
+const contextsOf = (data: ReadAnswer) => data.repository.pullRequest.commits.nodes[0]?.commit.statusCheckRollup?.contexts as Contexts;
+
+/** An in-memory webhook sender: what auto-delivery sent, in order. */
+function recordDeliveries() {
+  const sent: Array<{ event: string; payload: Record<string, unknown> }> = [];
+  fake.autoDeliver({ send: async (event, payload) => (sent.push({ event, payload: payload as Record<string, unknown> }), { status: 200, body: "", deliveryId: String(sent.length) }) });
+  return sent;
+}
+
+describe("GraphQL: the UpgradeQueuePull read", () => {
+  it("answers exactly the fields asked, from the state (null rollup without checks)", async () => {
+    const { head, number } = await openUpgrade();
+    await octokit.issues.addLabels({ owner, repo, issue_number: number, labels: ["upgrade:proposed"] });
+    const rest = fake.getPull(REPO, number);
+    const data = await readPull(number);
+    expect(data).toStrictEqual({
+      repository: {
+        deleteBranchOnMerge: false,
+        pullRequest: {
+          id: rest.node_id,
+          number,
+          title: "Add a cache",
+          body: "why",
+          state: "OPEN",
+          merged: false,
+          url: `${fake.url}/${REPO}/pull/${number}`,
+          updatedAt: rest.updated_at,
+          additions: 1,
+          deletions: 0,
+          mergedBy: null,
+          mergeCommit: null,
+          // GraphQL names bots without the `[bot]` REST shows.
+          author: { login: "upgrade-queue" },
+          headRefName: "self-modify/add-cache",
+          headRefOid: head,
+          headRepository: { nameWithOwner: REPO },
+          baseRefName: "main",
+          labels: { nodes: [{ name: "upgrade:proposed" }] },
+          commits: { nodes: [{ commit: { oid: head, statusCheckRollup: null } }] },
+        },
+      },
+    });
+
+    const { data: merged } = await octokit.pulls.merge({ owner, repo, pull_number: number, sha: head });
+    const after = (await readPull(number)).repository.pullRequest;
+    expect(after).toMatchObject({ state: "MERGED", merged: true, mergedBy: { login: "upgrade-queue" }, mergeCommit: { oid: merged.sha }, headRefOid: head });
+  });
+
+  it("freezes headRefOid when the PR is closed, as REST's head.sha", async () => {
+    const { head, number } = await openUpgrade();
+    await octokit.pulls.update({ owner, repo, pull_number: number, state: "closed" });
+    pushUpgrade("self-modify/add-cache", { "src/more.ts": "more\n" });
+    expect((await readPull(number)).repository.pullRequest).toMatchObject({ state: "CLOSED", merged: false, headRefOid: head });
+    expect(fake.getPull(REPO, number).head.sha).toBe(head);
+  });
+
+  it("rolls up the latest check run per (app, name) and the latest status per context", async () => {
+    const { head, number } = await openUpgrade();
+    fake.completeCheckRun({ repo: REPO, sha: head, name: "test", conclusion: "failure" });
+    const { data: own } = await octokit.checks.create({ owner, repo, name: "Upgrade Queue", head_sha: head, status: "in_progress" });
+    const rerun = fake.completeCheckRun({ repo: REPO, sha: head, name: "test", conclusion: "success" });
+    fake.setStatus({ repo: REPO, sha: head, context: "ci/lint", state: "pending" });
+    fake.setStatus({ repo: REPO, sha: head, context: "ci/docs", state: "error", targetUrl: "http://ci.example/docs" });
+    fake.setStatus({ repo: REPO, sha: head, context: "ci/lint", state: "success", targetUrl: "http://ci.example/lint" });
+    const statuses = (await octokit.repos.listCommitStatusesForRef({ owner, repo, ref: head })).data;
+    const createdAt = (context: string) => statuses.find((s) => s.context === context)?.created_at;
+
+    const contexts = contextsOf(await readPull(number));
+    expect(contexts.pageInfo).toEqual({ hasNextPage: false, endCursor: expect.any(String) });
+    expect(contexts.nodes).toStrictEqual([
+      {
+        __typename: "CheckRun",
+        databaseId: own.id,
+        name: "Upgrade Queue",
+        status: "IN_PROGRESS",
+        conclusion: null,
+        url: `${fake.url}/${REPO}/runs/${own.id}`,
+        detailsUrl: null,
+        startedAt: own.started_at,
+        checkSuite: { app: { databaseId: fake.appId } },
+      },
+      {
+        __typename: "CheckRun",
+        databaseId: rerun.id,
+        name: "test",
+        status: "COMPLETED",
+        conclusion: "SUCCESS",
+        url: `${fake.url}/${REPO}/runs/${rerun.id}`,
+        detailsUrl: `${fake.url}/ci/test`,
+        startedAt: rerun.started_at,
+        checkSuite: { app: { databaseId: fake.ciAppId } },
+      },
+      { __typename: "StatusContext", context: "ci/docs", state: "ERROR", targetUrl: "http://ci.example/docs", createdAt: createdAt("ci/docs") },
+      { __typename: "StatusContext", context: "ci/lint", state: "SUCCESS", targetUrl: "http://ci.example/lint", createdAt: createdAt("ci/lint") },
+    ]);
+    expect(fake.ciAppId).toBe(15368);
+  });
+
+  it("pages a rollup of more than 100 contexts with opaque cursors, at most 100 a page", async () => {
+    const { head, number } = await openUpgrade();
+    for (let i = 0; i < 150; i += 1) fake.completeCheckRun({ repo: REPO, sha: head, name: `check-${i}`, conclusion: "success" });
+    fake.setStatus({ repo: REPO, sha: head, context: "ci/a", state: "success" });
+    fake.setStatus({ repo: REPO, sha: head, context: "ci/b", state: "pending" });
+
+    const first = contextsOf(await readPull(number));
+    expect(first.nodes).toHaveLength(100);
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    expect(first.pageInfo.endCursor).not.toMatch(/^\d+$/);
+    const second = contextsOf(await readPull(number, { after: first.pageInfo.endCursor }));
+    expect(second.nodes).toHaveLength(52);
+    expect(second.pageInfo.hasNextPage).toBe(false);
+    const names = [...first.nodes, ...second.nodes].map((n) => n.name ?? n.context);
+    expect(new Set(names).size).toBe(152);
+    expect(names.slice(-2)).toEqual(["ci/a", "ci/b"]);
+
+    const tooMany = await graphql(`query { repository(owner: "${owner}", name: "${repo}") { pullRequest(number: ${number}) { commits(last: 1) { nodes { commit { statusCheckRollup { contexts(first: 101) { nodes { __typename } } } } } } } } }`, {});
+    expect(tooMany.body.errors).toEqual([expect.objectContaining({ type: "EXCESSIVE_PAGINATION", message: "Requesting 101 records on the `contexts` connection exceeds the `first` limit of 100 records." })]);
+    const badCursor = await graphql(READ_PULL, { owner, repo, number, reviews: false, after: "nope" });
+    expect(badCursor.body.errors).toEqual([expect.objectContaining({ type: "INVALID_CURSOR_ARGUMENTS" })]);
+  });
+
+  it("includes reviews only when $reviews is true, with authorCanPushToRepository from the role", async () => {
+    const { head, number } = await openUpgrade();
+    fake.setCollaborator(REPO, "mia", "write");
+    fake.setCollaborator(REPO, "tom", "triage");
+    fake.payloads.review(REPO, number, "mia", "approved");
+    fake.payloads.review(REPO, number, "tom", "commented");
+    const ids = fake.reviewsOf(REPO, number).map((r) => r.id);
+
+    expect((await readPull(number)).repository.pullRequest).not.toHaveProperty("reviews");
+    expect((await readPull(number, { reviews: true })).repository.pullRequest.reviews).toStrictEqual({
+      nodes: [
+        { databaseId: ids[0], state: "APPROVED", authorCanPushToRepository: true, author: { login: "mia" }, commit: { oid: head } },
+        { databaseId: ids[1], state: "COMMENTED", authorCanPushToRepository: false, author: { login: "tom" }, commit: { oid: head } },
+      ],
+    });
+  });
+
+  it("answers NOT_FOUND for an unknown PR or a repository the caller cannot see, 401 without a token", async () => {
+    await openUpgrade();
+    const vars = { owner, repo, number: 99, reviews: false, after: null };
+    const missing = await graphql(READ_PULL, vars);
+    expect(missing.status).toBe(200);
+    expect(missing.body).toEqual({
+      data: { repository: { deleteBranchOnMerge: false, pullRequest: null } },
+      errors: [expect.objectContaining({ type: "NOT_FOUND", path: ["repository", "pullRequest"], message: "Could not resolve to a PullRequest with the number of 99." })],
+    });
+    fake.addRepo({ owner: "other", name: "thing", installationId: 2 });
+    fake.setUser("stranger", { type: "User" });
+    for (const [variables, token] of [
+      [{ ...vars, owner: "acme", repo: "nope" }, undefined],
+      [{ ...vars, owner: "other", repo: "thing", number: 1 }, undefined],
+      [{ ...vars, number: 1 }, fake.tokenFor({ login: "stranger" })],
+    ] as const) {
+      const { body } = await graphql(READ_PULL, variables, token);
+      expect(body).toEqual({
+        data: { repository: null },
+        errors: [expect.objectContaining({ type: "NOT_FOUND", path: ["repository"], message: `Could not resolve to a Repository with the name '${variables.owner}/${variables.repo}'.` })],
+      });
+    }
+    expect((await graphql(READ_PULL, vars, null)).status).toBe(401);
+  });
+});
+
+describe("GraphQL: documents", () => {
+  it("answers aliases, named and inline fragments, @skip, and refuses fields the fake does not model", async () => {
+    const { head, number } = await openUpgrade();
+    const query = `query Pick($n: Int!, $skipTitle: Boolean = true) {
+      repo: repository(owner: "acme", name: "widgets") {
+        pr: pullRequest(number: $n) { ...Heads title @skip(if: $skipTitle) ... on PullRequest { __typename n: number } }
+      }
+    }
+    fragment Heads on PullRequest { headRefOid baseRefName }`;
+    expect((await graphql(query, { n: number })).body).toStrictEqual({
+      data: { repo: { pr: { headRefOid: head, baseRefName: "main", __typename: "PullRequest", n: number } } },
+    });
+    const unknown = await graphql(`query { repository(owner: "acme", name: "widgets") { stargazerCount } }`, {});
+    expect(unknown).toMatchObject({ status: 200, body: { errors: [{ message: "Field 'stargazerCount' doesn't exist on type 'Repository'" }] } });
+    expect(unknown.body).not.toHaveProperty("data");
+    expect((await graphql("query { repository(", {})).body.errors?.[0]?.message).toMatch(/^Parse error/);
+  });
+});
+
+describe("deleteBranchOnMerge", () => {
+  it("is set through PATCH /repos (admins and the app) and deletes a merged PR's head branch, delivering the push", async () => {
+    const { head, number } = await openUpgrade();
+    fake.setCollaborator(REPO, "mia", "write");
+    const mia = new Octokit({ baseUrl: `${fake.url}/api/v3`, auth: fake.tokenFor({ login: "mia" }), log: quiet });
+    await expect(mia.repos.update({ owner, repo, delete_branch_on_merge: true })).rejects.toMatchObject({ status: 403 });
+    const admin = new Octokit({ baseUrl: `${fake.url}/api/v3`, auth: fake.tokenFor({ login: owner }), log: quiet });
+    expect((await admin.repos.update({ owner, repo, delete_branch_on_merge: true })).data.delete_branch_on_merge).toBe(true);
+    expect((await octokit.repos.update({ owner, repo, delete_branch_on_merge: false })).data.delete_branch_on_merge).toBe(false);
+    await octokit.repos.update({ owner, repo, delete_branch_on_merge: true });
+    expect((await octokit.repos.get({ owner, repo })).data.delete_branch_on_merge).toBe(true);
+    expect((await readPull(number)).repository.deleteBranchOnMerge).toBe(true);
+
+    const sent = recordDeliveries();
+    await octokit.pulls.merge({ owner, repo, pull_number: number, sha: head });
+    await fake.settleDeliveries();
+    expect(fake.getBranchSha(REPO, "self-modify/add-cache")).toBeUndefined();
+    expect(sent.map((d) => [d.event, d.payload.action ?? d.payload.ref])).toEqual([
+      ["pull_request", "closed"],
+      ["push", "refs/heads/main"],
+      ["push", "refs/heads/self-modify/add-cache"],
+    ]);
+    expect(sent[2]?.payload).toMatchObject({ deleted: true, before: head, after: "0000000000000000000000000000000000000000" });
+    expect((await readPull(number)).repository.pullRequest.headRefOid).toBe(head);
+  });
+
+  it("is an addRepo option and fake.setRepoSettings; off, the branch stays", async () => {
+    fake.addRepo({ owner, name: "gadgets", deleteBranchOnMerge: true });
+    expect((await octokit.repos.get({ owner, repo: "gadgets" })).data.delete_branch_on_merge).toBe(true);
+    const { head, number } = await openUpgrade();
+    fake.setRepoSettings(REPO, { deleteBranchOnMerge: true });
+    fake.setRepoSettings(REPO, { deleteBranchOnMerge: false });
+    await octokit.pulls.merge({ owner, repo, pull_number: number, sha: head });
+    expect(fake.getBranchSha(REPO, "self-modify/add-cache")).toBe(head);
+  });
+});
+
+describe("GraphQL: the UpgradeQueueMerge mutation", () => {
+  it("merges as REST does: merge commit on the base head, webhooks, head branch deleted", async () => {
+    const { head, number } = await openUpgrade();
+    fake.setRepoSettings(REPO, { deleteBranchOnMerge: true });
+    const before = fake.getBranchSha(REPO, "main");
+    const sent = recordDeliveries();
+    const { status, body } = await graphql(MERGE, {
+      input: { pullRequestId: fake.getPull(REPO, number).node_id, expectedHeadOid: head, mergeMethod: "SQUASH", commitHeadline: "Add a cache (#1)" },
+    });
+    await fake.settleDeliveries();
+    const tip = fake.getBranchSha(REPO, "main");
+    expect(status).toBe(200);
+    expect(body).toStrictEqual({ data: { mergePullRequest: { pullRequest: { merged: true, mergeCommit: { oid: tip, parents: { nodes: [{ oid: before }] } } } } } });
+    expect(fake.getPull(REPO, number)).toMatchObject({ merged: true, merge_commit_sha: tip, merged_by: { login: fake.botLogin } });
+    expect((await octokit.git.getCommit({ owner, repo, commit_sha: tip as string })).data.message).toMatch(/^Add a cache \(#1\)\n/);
+    expect(fake.getBranchSha(REPO, "self-modify/add-cache")).toBeUndefined();
+    expect(sent.map((d) => [d.event, d.payload.action ?? d.payload.ref, d.payload.deleted ?? null])).toEqual([
+      ["pull_request", "closed", null],
+      ["push", "refs/heads/main", false],
+      ["push", "refs/heads/self-modify/add-cache", true],
+    ]);
+  });
+
+  it("answers GitHub's errors with HTTP 200: modified head, conflicts, merged, closed, unknown id", async () => {
+    const { head, number } = await openUpgrade();
+    const id = fake.getPull(REPO, number).node_id;
+    const merge = (input: Record<string, unknown>) => graphql(MERGE, { input: { pullRequestId: id, ...input } });
+    const refusal = (message: string, type = "UNPROCESSABLE") => ({
+      data: { mergePullRequest: null },
+      errors: [expect.objectContaining({ type, path: ["mergePullRequest"], message })],
+    });
+
+    expect(await merge({ expectedHeadOid: fake.getBranchSha(REPO, "main") })).toEqual({ status: 200, body: refusal("Head branch was modified. Review and try the merge again.") });
+
+    const conflict = await openUpgrade("self-modify/readme");
+    pushUpgrade("self-modify/readme", { "README.md": "theirs\n" });
+    fake.pushCommit({ repo: REPO, branch: "main", message: "Edit README", files: { "README.md": "ours\n" } });
+    const conflictId = fake.getPull(REPO, conflict.number).node_id;
+    expect((await graphql(MERGE, { input: { pullRequestId: conflictId } })).body).toEqual(refusal("Pull Request is not mergeable"));
+
+    await octokit.pulls.update({ owner, repo, pull_number: conflict.number, state: "closed" });
+    expect((await graphql(MERGE, { input: { pullRequestId: conflictId } })).body).toEqual(refusal("Pull Request is not mergeable"));
+
+    expect((await merge({ expectedHeadOid: head })).body.data?.mergePullRequest?.pullRequest.merged).toBe(true);
+    expect((await merge({ expectedHeadOid: head })).body).toEqual(refusal("Pull Request is not mergeable"));
+    const other = await openUpgrade("self-modify/other");
+    const otherId = fake.getPull(REPO, other.number).node_id;
+    fake.setCollaborator(REPO, "tom", "triage");
+    expect((await graphql(MERGE, { input: { pullRequestId: otherId } }, fake.tokenFor({ login: "tom" }))).body).toEqual(
+      refusal("tom does not have the correct permissions to execute `MergePullRequest`", "FORBIDDEN"),
+    );
+    const inline = `mutation($id: ID!, $sha: GitObjectID) { mergePullRequest(input: { pullRequestId: $id, expectedHeadOid: $sha, mergeMethod: REBASE }) { pullRequest { state } } }`;
+    expect((await graphql(inline, { id: otherId, sha: other.head })).body).toStrictEqual({ data: { mergePullRequest: { pullRequest: { state: "MERGED" } } } });
+    expect((await graphql(MERGE, { input: { pullRequestId: "PR_nope" } })).body).toEqual({
+      data: { mergePullRequest: null },
+      errors: [expect.objectContaining({ type: "NOT_FOUND", message: "Could not resolve to a node with the global id of 'PR_nope'" })],
+    });
+  });
+});
+
+describe("GraphQL faults", () => {
+  it("fails one operation by name (graphqlOperation), by path or by RegExp, and logs operation names", async () => {
+    const { head, number } = await openUpgrade();
+    fake.clearRequests();
+    fake.failNext("POST", graphqlOperation("UpgradeQueueMerge"), [{ status: 502, body: { message: "Bad gateway" } }]);
+    expect((await graphql(READ_PULL, { owner, repo, number, reviews: false, after: null })).status).toBe(200);
+    const input = { pullRequestId: fake.getPull(REPO, number).node_id, expectedHeadOid: head };
+    expect(await graphql(MERGE, { input })).toEqual({ status: 502, body: { message: "Bad gateway" } });
+    expect(fake.getPull(REPO, number).merged).toBe(false);
+    expect((await graphql(MERGE, { input })).body.data?.mergePullRequest?.pullRequest.merged).toBe(true);
+    expect(fake.requests.map((r) => [r.path, r.operationName, r.status])).toEqual([
+      ["/api/graphql", "UpgradeQueuePull", 200],
+      ["/api/graphql", "UpgradeQueueMerge", 502],
+      ["/api/graphql", "UpgradeQueueMerge", 200],
+    ]);
+
+    fake.failNext("POST", "/api/graphql", [{ status: 500 }]);
+    fake.failNext("POST", /graphql/, [{ dropConnection: true }]);
+    await expect(readPull(number)).rejects.toMatchObject({ status: 500 });
+    await expect(readPull(number)).rejects.toThrow();
+    expect((await readPull(number)).repository.pullRequest.merged).toBe(true);
   });
 });

@@ -1,65 +1,125 @@
 /**
- * POST /api/graphql: only the `revertPullRequest` mutation is understood (by pattern, not by a
- * GraphQL parser); every other document gets a GraphQL error, as an unsupported field would.
+ * POST /api/graphql: documents are parsed and executed (gql-parse.ts, gql-exec.ts) over the
+ * objects in gql-objects.ts, so a query gets exactly the fields it selects. Roots: the query
+ * `repository(owner:, name:)`; the mutations `revertPullRequest` and `mergePullRequest`.
+ * Anything else is refused as GitHub refuses an unknown field. Answers are HTTP 200 with
+ * `errors` (and `data` where GraphQL keeps it), except authentication failures (401).
  */
+import type { Args } from "./gql-exec.js";
+import { DocumentError, FieldError, execute, object } from "./gql-exec.js";
+import { canRead, findRepository, pullObject } from "./gql-objects.js";
+import { GraphqlSyntaxError, parseDocument } from "./gql-parse.js";
+import type { Document } from "./gql-parse.js";
 import type { Ctx, Reply } from "./http.js";
 import { actorOf, json } from "./http.js";
+import type { MergeMethod } from "./pulls.js";
 import { GitHubError, revertPull } from "./pulls.js";
+import { mergeThroughApi } from "./routes-pulls.js";
 import type { Pull, Repo } from "./state.js";
-import { emit } from "./state.js";
+import { atLeast, emit, roleOf } from "./state.js";
 
-const gqlError = (message: string, type?: string): Reply =>
-  json(200, { data: null, errors: [{ ...(type ? { type } : {}), message, locations: [{ line: 1, column: 1 }] }] });
-
-/** An argument of the mutation's input: from `input: $var`, `arg: $var` or an inline string. */
-function argument(query: string, variables: Record<string, unknown>, name: string): string | undefined {
-  const input = variables.input as Record<string, unknown> | undefined;
-  if (typeof input?.[name] === "string") return input[name] as string;
-  const match = new RegExp(`${name}\\s*:\\s*(?:"((?:[^"\\\\]|\\\\.)*)"|\\$(\\w+))`).exec(query);
-  if (!match) return undefined;
-  if (match[1] !== undefined) return JSON.parse(`"${match[1]}"`) as string;
-  const value = variables[match[2] as string];
-  if (typeof value === "string") return value;
-  const nested = (value as Record<string, unknown> | undefined)?.[name];
-  return typeof nested === "string" ? nested : undefined;
+/** The input object of a mutation; a missing required field is a document error, as on GitHub. */
+function inputOf(args: Args, type: string, required: string[]): Record<string, unknown> {
+  const input = (typeof args.input === "object" && args.input !== null ? args.input : {}) as Record<string, unknown>;
+  for (const name of required) {
+    if (typeof input[name] !== "string") throw new DocumentError(`Argument '${name}' on InputObject '${type}' is required. Expected type ID!`);
+  }
+  return input;
 }
 
-function findByNodeId(ctx: Ctx, id: string): { repo: Repo; pull: Pull } | undefined {
+const optionalText = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
+
+function findByNodeId(ctx: Ctx, id: string): { repo: Repo; pull: Pull } {
   for (const repo of ctx.state.repos.values()) {
+    if (!canRead(ctx.state, ctx.auth, repo)) continue;
     for (const pull of repo.pulls.values()) if (pull.nodeId === id) return { repo, pull };
   }
-  return undefined;
+  throw new FieldError(`Could not resolve to a node with the global id of '${id}'`, "NOT_FOUND");
+}
+
+/** Runs a state change, turning the REST refusals into GraphQL's UNPROCESSABLE field errors. */
+function unprocessable<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof GitHubError) throw new FieldError(error.message, "UNPROCESSABLE");
+    throw error;
+  }
+}
+
+function mayWrite(ctx: Ctx, repo: Repo, mutation: string): void {
+  if (ctx.auth.kind === "user" && !atLeast(roleOf(ctx.state, repo, ctx.auth.login), "write")) {
+    throw new FieldError(`${ctx.auth.login} does not have the correct permissions to execute \`${mutation}\``, "FORBIDDEN");
+  }
+}
+
+function revertPullRequest(ctx: Ctx, args: Args) {
+  const input = inputOf(args, "RevertPullRequestInput", ["pullRequestId"]);
+  const found = findByNodeId(ctx, input.pullRequestId as string);
+  mayWrite(ctx, found.repo, "RevertPullRequest");
+  const by = actorOf(ctx);
+  const revert = unprocessable(() => revertPull(ctx.state, found.repo, found.pull, by, { title: optionalText(input.title), body: optionalText(input.body) }));
+  emit(ctx.state, { kind: "push", repo: found.repo.fullName, branch: revert.headRef });
+  emit(ctx.state, { kind: "pull", repo: found.repo.fullName, number: revert.number, action: "opened", actor: by });
+  return object("RevertPullRequestPayload", {
+    clientMutationId: () => input.clientMutationId ?? null,
+    revertPullRequest: () => pullObject(ctx.state, found.repo, revert),
+    pullRequest: () => pullObject(ctx.state, found.repo, found.pull),
+  });
+}
+
+const MERGE_METHODS: Record<string, MergeMethod> = { MERGE: "merge", SQUASH: "squash", REBASE: "rebase" };
+
+/** Does what REST's merge does (state, webhooks, head branch deletion); refusals as field errors. */
+function mergePullRequest(ctx: Ctx, args: Args) {
+  const input = inputOf(args, "MergePullRequestInput", ["pullRequestId"]);
+  const method = input.mergeMethod ?? "MERGE";
+  if (typeof method !== "string" || !MERGE_METHODS[method]) {
+    throw new DocumentError(`Argument 'mergeMethod' on InputObject 'MergePullRequestInput' has an invalid value (${String(method)}). Expected type 'PullRequestMergeMethod'.`);
+  }
+  const found = findByNodeId(ctx, input.pullRequestId as string);
+  mayWrite(ctx, found.repo, "MergePullRequest");
+  unprocessable(() =>
+    mergeThroughApi(ctx, found.repo, found.pull, {
+      sha: optionalText(input.expectedHeadOid),
+      method: MERGE_METHODS[method],
+      commitTitle: optionalText(input.commitHeadline),
+      commitMessage: optionalText(input.commitBody),
+      by: actorOf(ctx),
+    }),
+  );
+  return object("MergePullRequestPayload", {
+    clientMutationId: () => input.clientMutationId ?? null,
+    pullRequest: () => pullObject(ctx.state, found.repo, found.pull),
+  });
+}
+
+/** The operation a request runs: `operationName`, else the document's only operation. */
+export function operationNameOf(body: unknown): string | null {
+  const { query, operationName } = (body ?? {}) as { query?: unknown; operationName?: unknown };
+  if (typeof operationName === "string") return operationName;
+  const match = typeof query === "string" ? /^\s*(?:#[^\n]*\n\s*)*(?:query|mutation|subscription)\s+([A-Za-z_]\w*)/.exec(query) : null;
+  return match?.[1] ?? null;
 }
 
 export function handleGraphql(ctx: Ctx): Reply {
   if (ctx.auth.kind === "none") return json(401, { message: "This endpoint requires you to be authenticated." });
   if (ctx.auth.kind === "bad" || ctx.auth.kind === "jwt") return json(401, { message: "Bad credentials" });
-  const body = (ctx.body ?? {}) as { query?: unknown; variables?: Record<string, unknown> };
-  const query = typeof body.query === "string" ? body.query : "";
-  const variables = body.variables ?? {};
-  if (!/\bmutation\b/.test(query) || !/\brevertPullRequest\s*\(/.test(query)) {
-    return gqlError("fake-github: only the revertPullRequest mutation is supported");
-  }
-  const pullRequestId = argument(query, variables, "pullRequestId");
-  if (!pullRequestId) return gqlError("Argument 'pullRequestId' on InputObject 'RevertPullRequestInput' is required.");
-  const found = findByNodeId(ctx, pullRequestId);
-  const auth = ctx.auth;
-  if (!found || (auth.kind === "installation" && found.repo.installationId !== auth.installationId)) {
-    return gqlError(`Could not resolve to a node with the global id of '${pullRequestId}'`, "NOT_FOUND");
-  }
+  const body = (ctx.body ?? {}) as { query?: unknown; variables?: Record<string, unknown> | null; operationName?: unknown };
+  let doc: Document;
   try {
-    const revert = revertPull(ctx.state, found.repo, found.pull, actorOf(ctx), {
-      title: argument(query, variables, "title"),
-      body: argument(query, variables, "body"),
-    });
-    emit(ctx.state, { kind: "push", repo: found.repo.fullName, branch: revert.headRef });
-    emit(ctx.state, { kind: "pull", repo: found.repo.fullName, number: revert.number, action: "opened", actor: actorOf(ctx) });
-    const url = `${ctx.state.baseUrl}/${found.repo.fullName}/pull/${revert.number}`;
-    const node = { id: revert.nodeId, number: revert.number, url, title: revert.title, state: "OPEN", headRefName: revert.headRef };
-    const original = { id: found.pull.nodeId, number: found.pull.number, url: `${ctx.state.baseUrl}/${found.repo.fullName}/pull/${found.pull.number}` };
-    return json(200, { data: { revertPullRequest: { clientMutationId: null, revertPullRequest: node, pullRequest: original } } });
+    doc = parseDocument(typeof body.query === "string" ? body.query : "");
   } catch (error) {
-    if (error instanceof GitHubError) return gqlError(error.message, "UNPROCESSABLE");
+    if (error instanceof GraphqlSyntaxError) return json(200, { errors: [{ message: error.message }] });
     throw error;
   }
+  const root = {
+    query: object("Query", { repository: (args) => findRepository(ctx.state, ctx.auth, args.owner, args.name) }),
+    mutation: object("Mutation", {
+      revertPullRequest: (args) => revertPullRequest(ctx, args),
+      mergePullRequest: (args) => mergePullRequest(ctx, args),
+    }),
+  };
+  const operationName = typeof body.operationName === "string" ? body.operationName : null;
+  return json(200, execute(doc, operationName, root, body.variables ?? {}));
 }

@@ -52,6 +52,8 @@ export interface RecordedRequest {
   at: Date;
   /** The status answered (set once the response is sent; undefined for a dropped connection). */
   status?: number;
+  /** For POST /api/graphql: the operation's name (`operationName`, else the document's), or null. */
+  operationName?: string | null;
 }
 
 export interface FaultResponse {
@@ -64,9 +66,12 @@ export interface FaultResponse {
   dropConnection?: boolean;
 }
 
+/** A predicate over the request (e.g. `graphqlOperation("UpgradeQueuePull")`). */
+export type RequestMatcher = (request: { method: string; path: string; body: unknown }) => boolean;
+
 export interface Fault {
   method: string;
-  pattern: string | RegExp;
+  pattern: string | RegExp | RequestMatcher;
   responses: FaultResponse[];
 }
 
@@ -180,7 +185,7 @@ export async function readBody(req: IncomingMessage): Promise<{ raw: string; par
   }
 }
 
-export function faultFor(faults: Fault[], method: string, fullPath: string): FaultResponse | undefined {
+export function faultFor(faults: Fault[], method: string, fullPath: string, body?: unknown): FaultResponse | undefined {
   const pathOnly = fullPath.split("?")[0] as string;
   const apiPath = pathOnly.replace(/^\/api\/v3(?=\/)/, "");
   for (const fault of faults) {
@@ -188,7 +193,9 @@ export function faultFor(faults: Fault[], method: string, fullPath: string): Fau
     const hit =
       typeof fault.pattern === "string"
         ? fault.pattern === pathOnly || fault.pattern === apiPath || fault.pattern === fullPath
-        : fault.pattern.test(fullPath);
+        : fault.pattern instanceof RegExp
+          ? fault.pattern.test(fullPath)
+          : fault.pattern({ method, path: fullPath, body });
     if (!hit || fault.responses.length === 0) continue;
     const response = fault.responses.shift() as FaultResponse;
     if (fault.responses.length === 0) faults.splice(faults.indexOf(fault), 1);

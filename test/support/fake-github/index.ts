@@ -7,7 +7,8 @@ import type { Delivery } from "./auto-deliver.js";
 import { startAutoDelivery } from "./auto-deliver.js";
 import { createCheckRun, addStatus, updateCheckRun } from "./checks.js";
 import { resolveRef, treeOfCommit } from "./git.js";
-import type { Fault, FaultResponse, RecordedRequest } from "./http.js";
+import { operationNameOf } from "./graphql.js";
+import type { Fault, FaultResponse, RecordedRequest, RequestMatcher } from "./http.js";
 import { addComment as storeComment } from "./labels.js";
 import type { Payloads } from "./payloads.js";
 import { createPayloads } from "./payloads.js";
@@ -15,7 +16,7 @@ import type { MergeMethod } from "./pulls.js";
 import { closePull, mergePull, openPull, reopenPull } from "./pulls.js";
 import type { AddRepoInput, PushCommitInput } from "./repos.js";
 import * as repos from "./repos.js";
-import { checkRunJson } from "./serialize-app.js";
+import { CI_APP_ID, checkRunJson } from "./serialize-app.js";
 import { commentJson, pullJson, reviewJson } from "./serialize.js";
 import { listen } from "./server.js";
 import type { WebhookSender } from "./webhooks.js";
@@ -23,12 +24,22 @@ import { createWebhookSender } from "./webhooks.js";
 import type { CommitStatus, Permission, State, UserType } from "./state.js";
 import { botLogin, createState, ensureUser, getPullState, getRepo } from "./state.js";
 
-export type { FaultResponse, RecordedRequest } from "./http.js";
+export type { FaultResponse, RecordedRequest, RequestMatcher } from "./http.js";
 export type { Payloads } from "./payloads.js";
 export type { Permission } from "./state.js";
 export type { Delivery } from "./auto-deliver.js";
 export type { WebhookSender } from "./webhooks.js";
 export { createWebhookSender, sign } from "./webhooks.js";
+
+/** Matches POST /api/graphql requests running the operation `name` (for `failNext`). */
+export function graphqlOperation(name: string): RequestMatcher {
+  return (request) => request.method === "POST" && request.path.split("?")[0] === "/api/graphql" && operationNameOf(request.body) === name;
+}
+
+export interface RepoSettings {
+  /** "Automatically delete head branches": a merged same-repository PR's head branch is deleted. */
+  deleteBranchOnMerge?: boolean;
+}
 
 export interface StartOptions {
   port?: number;
@@ -47,6 +58,8 @@ export interface FakeGitHub {
   url: string;
   host: string;
   appId: number;
+  /** The app id of the CI app that `completeCheckRun` acts as (15368), as check runs report it. */
+  ciAppId: number;
   clientId: string;
   clientSecret: string;
   /** Login the app's installation tokens act as: `upgrade-queue[bot]`. */
@@ -55,7 +68,8 @@ export interface FakeGitHub {
   requests: RecordedRequest[];
   close(): Promise<void>;
   clearRequests(): void;
-  failNext(method: string, pathPattern: string | RegExp, responses: FaultResponse[]): void;
+  /** Pattern: a path string, a RegExp over path+query, or a predicate such as `graphqlOperation(name)`. */
+  failNext(method: string, pathPattern: string | RegExp | RequestMatcher, responses: FaultResponse[]): void;
   payloads: Payloads;
   /**
    * Deliver the webhooks GitHub would send for changes made through the API (see
@@ -68,6 +82,7 @@ export interface FakeGitHub {
 
   addRepo(input: AddRepoInput): { fullName: string; id: number; headSha: string };
   forkRepo(parent: string, owner: string): { fullName: string };
+  setRepoSettings(repo: string, settings: RepoSettings): void;
   pushCommit(input: PushCommitInput): string;
   setCollaborator(repo: string, login: string, permission: Permission): void;
   setUser(login: string, info: { type?: UserType; id?: number }): void;
@@ -115,6 +130,7 @@ export async function startFakeGitHub(opts: StartOptions = {}): Promise<FakeGitH
     url: server.url,
     host: server.host,
     appId: state.app.id,
+    ciAppId: CI_APP_ID,
     clientId: state.app.clientId,
     clientSecret: state.app.clientSecret,
     botLogin: botLogin(state),
@@ -144,6 +160,10 @@ export async function startFakeGitHub(opts: StartOptions = {}): Promise<FakeGitH
       return { fullName: repo.fullName, id: repo.id, headSha: repo.branches.get(repo.defaultBranch) as string };
     },
     forkRepo: (parent, owner) => ({ fullName: repos.forkRepo(state, parent, owner).fullName }),
+    setRepoSettings: (repo, settings) => {
+      const r = getRepo(state, repo);
+      if (settings.deleteBranchOnMerge !== undefined) r.deleteBranchOnMerge = settings.deleteBranchOnMerge;
+    },
     pushCommit: (input) => repos.pushCommit(state, input),
     setCollaborator: (repo, login, permission) => repos.setCollaborator(state, repo, login, permission),
     setUser: (login, info) => repos.setUser(state, login, info),

@@ -14,7 +14,7 @@ import {
   writeCommit,
   writeTree,
 } from "./git.js";
-import { setBranch } from "./repos.js";
+import { deleteBranch, setBranch } from "./repos.js";
 import type { Commit, Pull, Repo, State } from "./state.js";
 import { ensureUser, getRepo, nextId, now } from "./state.js";
 
@@ -224,7 +224,17 @@ export function mergePull(state: State, repo: Repo, pull: Pull, input: MergeInpu
   pull.state = "closed";
   pull.closedAt = pull.mergedAt;
   pull.updatedAt = pull.mergedAt;
+  if (deletesHeadOnMerge(state, repo, pull)) deleteBranch(state, repo, pull.headRef, input.by);
   return tip;
+}
+
+/**
+ * "Automatically delete head branches": only a same-repository head, never the default branch
+ * nor a branch another open PR targets (GitHub keeps those too).
+ */
+export function deletesHeadOnMerge(state: State, repo: Repo, pull: Pull): boolean {
+  if (!repo.deleteBranchOnMerge || pull.headRepo !== repo.fullName || pull.headRef === repo.defaultBranch) return false;
+  return ![...repo.pulls.values()].some((p) => p.state === "open" && p.baseRef === pull.headRef);
 }
 
 function treeOfCommitSha(state: State, sha: string): string {

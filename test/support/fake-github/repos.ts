@@ -10,6 +10,8 @@ export interface AddRepoInput {
   private?: boolean;
   installationId?: number;
   ownerType?: "User" | "Organization";
+  /** Automatically delete head branches after a merge (default false). */
+  deleteBranchOnMerge?: boolean;
   /** Initial files of the root commit (default: a README.md). */
   files?: Record<string, string>;
 }
@@ -41,6 +43,7 @@ export function addRepo(state: State, input: AddRepoInput): Repo {
     defaultBranch,
     installationId,
     forkOf: null,
+    deleteBranchOnMerge: input.deleteBranchOnMerge ?? false,
     createdAt: created,
     pushedAt: created,
     branches: new Map([[defaultBranch, root.sha]]),

@@ -2,8 +2,8 @@
 import { unifiedDiff } from "./diff.js";
 import type { Ctx, Reply, Route } from "./http.js";
 import { actorOf, fromError, isReply, json, notFound, paginate, repoAccess } from "./http.js";
-import type { MergeMethod } from "./pulls.js";
-import { GitHubError, closePull, headShaOf, mergePull, openPull, pullChanges, pullCommits, pullFiles, reopenPull } from "./pulls.js";
+import type { MergeInput, MergeMethod } from "./pulls.js";
+import { GitHubError, closePull, deletesHeadOnMerge, headShaOf, mergePull, openPull, pullChanges, pullCommits, pullFiles, reopenPull } from "./pulls.js";
 import { commitJson, pullJson, reviewJson } from "./serialize.js";
 import type { Pull, Repo } from "./state.js";
 import { emit, getRepo, now } from "./state.js";
@@ -88,18 +88,25 @@ function merge(ctx: Ctx): Reply {
     return json(422, { message: "Invalid request.\n\nmerge_method is not a valid value." });
   }
   return guard(() => {
-    const sha = mergePull(ctx.state, found.repo, found.pull, {
+    const sha = mergeThroughApi(ctx, found.repo, found.pull, {
       sha: body.sha,
       method: body.merge_method,
       commitTitle: body.commit_title,
       commitMessage: body.commit_message,
       by: actorOf(ctx),
     });
-    const { repo, pull } = found;
-    emit(ctx.state, { kind: "pull", repo: repo.fullName, number: pull.number, action: "closed", actor: actorOf(ctx) });
-    emit(ctx.state, { kind: "push", repo: repo.fullName, branch: pull.baseRef });
     return json(200, { sha, merged: true, message: "Pull Request successfully merged" });
   });
+}
+
+/** A merge through the API (REST or GraphQL): the merge, then its webhooks in GitHub's order. */
+export function mergeThroughApi(ctx: Ctx, repo: Repo, pull: Pull, input: MergeInput): string {
+  const deletesHead = deletesHeadOnMerge(ctx.state, repo, pull);
+  const sha = mergePull(ctx.state, repo, pull, input);
+  emit(ctx.state, { kind: "pull", repo: repo.fullName, number: pull.number, action: "closed", actor: input.by });
+  emit(ctx.state, { kind: "push", repo: repo.fullName, branch: pull.baseRef });
+  if (deletesHead) emit(ctx.state, { kind: "push", repo: repo.fullName, branch: pull.headRef });
+  return sha;
 }
 
 export const pullRoutes: Route[] = [

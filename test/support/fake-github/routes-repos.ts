@@ -6,7 +6,7 @@ import type { Ctx, Reply, Route } from "./http.js";
 import { isReply, json, notFound, paginate, repoAccess } from "./http.js";
 import { commitJson, repoJson, userJson } from "./serialize.js";
 import type { Repo } from "./state.js";
-import { findUser, roleOf } from "./state.js";
+import { atLeast, findUser, roleOf } from "./state.js";
 
 const API = (ctx: Ctx, repo: Repo) => `${ctx.state.baseUrl}/api/v3/repos/${repo.fullName}`;
 
@@ -119,7 +119,29 @@ function compareReply(ctx: Ctx): Reply {
   });
 }
 
+/**
+ * PATCH /repos/{owner}/{repo}: only `delete_branch_on_merge` is modelled. GitHub wants admin:
+ * user tokens need the admin role; installation tokens are allowed (the app would hold the
+ * administration permission).
+ */
+function updateRepo(ctx: Ctx): Reply {
+  const repo = repoAccess(ctx, true);
+  if (isReply(repo)) return repo;
+  if (ctx.auth.kind === "user" && !atLeast(roleOf(ctx.state, repo, ctx.auth.login), "admin")) {
+    return json(403, { message: "Must have admin rights to Repository.", documentation_url: "https://docs.github.com/rest" });
+  }
+  const body = (ctx.body ?? {}) as { delete_branch_on_merge?: unknown };
+  if (body.delete_branch_on_merge !== undefined) {
+    if (typeof body.delete_branch_on_merge !== "boolean") {
+      return json(422, { message: "Invalid request.\n\nFor 'properties/delete_branch_on_merge', \"" + String(body.delete_branch_on_merge) + "\" is not a boolean." });
+    }
+    repo.deleteBranchOnMerge = body.delete_branch_on_merge;
+  }
+  return json(200, repoJson(ctx.state, repo, ctx.auth.kind === "user" ? ctx.auth.login : undefined));
+}
+
 export const repoRoutes: Route[] = [
+  { method: "PATCH", pattern: "/repos/:owner/:repo", handler: updateRepo },
   {
     method: "GET",
     pattern: "/repos/:owner/:repo",

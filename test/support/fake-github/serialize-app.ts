@@ -67,9 +67,11 @@ export function appJson(state: State) {
   };
 }
 
-/** The third-party CI app that `completeCheckRun` acts as. */
+/** The id of the third-party CI app that `completeCheckRun` acts as. */
+export const CI_APP_ID = 15368;
+
 export function ciAppJson(state: State) {
-  return { ...appJson(state), id: 15368, slug: "ci", node_id: nodeId("A", 15368), name: "CI", owner: userJson(state, "ci-org") };
+  return { ...appJson(state), id: CI_APP_ID, slug: "ci", node_id: nodeId("A", CI_APP_ID), name: "CI", owner: userJson(state, "ci-org") };
 }
 
 export function installationJson(state: State, installation: Installation) {

@@ -52,7 +52,7 @@ export function repoJson(state: State, repo: Repo, viewer?: string) {
     allow_squash_merge: true,
     allow_merge_commit: true,
     allow_rebase_merge: true,
-    delete_branch_on_merge: false,
+    delete_branch_on_merge: repo.deleteBranchOnMerge,
   };
   if (!viewer) return base;
   const role = roleOf(state, repo, viewer);

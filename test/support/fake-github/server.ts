@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { handleGraphql } from "./graphql.js";
+import { handleGraphql, operationNameOf } from "./graphql.js";
 import type { Ctx, Fault, RecordedRequest, Reply, Route } from "./http.js";
 import { authenticate, faultFor, json, match, notFound, readBody, send, toReply } from "./http.js";
 import { accessToken, authorize, oauthApiRoutes } from "./oauth.js";
@@ -55,8 +55,9 @@ export async function listen(
     const method = (req.method ?? "GET").toUpperCase();
     const { parsed } = await readBody(req);
     const entry: RecordedRequest = { method, path: `${url.pathname}${url.search}`, body: parsed, headers: req.headers, at: new Date() };
+    if (url.pathname === "/api/graphql") entry.operationName = operationNameOf(parsed);
     log.push(entry);
-    const fault = faultFor(faults, method, `${url.pathname}${url.search}`);
+    const fault = faultFor(faults, method, `${url.pathname}${url.search}`, parsed);
     if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
     if (fault?.dropConnection) {
       req.socket.destroy();

@@ -120,6 +120,8 @@ export interface Repo {
   defaultBranch: string;
   installationId: number;
   forkOf: string | null;
+  /** GitHub's "Automatically delete head branches" setting. */
+  deleteBranchOnMerge: boolean;
   createdAt: string;
   pushedAt: string;
   branches: Map<string, string>;
