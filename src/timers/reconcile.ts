@@ -7,7 +7,7 @@ import type { RepoConfig } from "../config/repo-config.js";
 import { evaluateTestGate } from "../domain/test-gate.js";
 import type { GitHubPort, PullFacts, RepoRef } from "../github/port.js";
 import { splitRepository } from "../github/port.js";
-import { applyInput, showStateLabel } from "../pipeline/apply-input.js";
+import { applyInput, showStateLabel, syncCheckRun } from "../pipeline/apply-input.js";
 import { STATE_LABELS } from "../github/octokit-port.js";
 import type { PipelineDeps } from "../pipeline/deps.js";
 import { handleJob } from "../pipeline/handle-job.js";
@@ -130,6 +130,11 @@ async function reconcilePull(
     const decisionLabel = (l: string) => fresh.state.status === "proposed" && (l === "upgrade:approved" || l === "upgrade:rejected");
     const stale = pull.labels.filter((l) => STATE_LABELS.includes(l) && l !== wanted && !decisionLabel(l));
     if (!pull.labels.includes(wanted) || stale.length > 0) await showStateLabel(deps, port, repo, fresh, pull.labels.filter((l) => !decisionLabel(l)));
+  }
+  // A check run whose creation failed (its pass claimed it, then GitHub answered 5xx) is created
+  // here once the claim has lapsed: a retried delivery about the same head presents nothing.
+  if (fresh && pull.state === "open" && (fresh.checkRunId === null || fresh.checkRunId.startsWith("pending:") || !fresh.checkRunId.endsWith(`@${fresh.state.headSha}`))) {
+    await syncCheckRun(deps, port, repo, fresh, config);
   }
   if (fresh && (fresh.state.status === "proposed" || fresh.state.status === "approved")) {
     const results = evaluateTestGate(fresh.state.headSha, await port.listChecks(repo, fresh.state.headSha), config.requiredChecks);

@@ -43,7 +43,10 @@ export function inProcessFetch(state: State, onRequest: RequestHook = () => unde
     const text = reply.text ?? (reply.body === undefined ? null : JSON.stringify(reply.body));
     const type = reply.text !== undefined ? "text/plain; charset=utf-8" : "application/json; charset=utf-8";
     const status = reply.status;
-    return new Response(status === 204 || status === 304 ? null : text, { status, headers: { "content-type": type, ...reply.headers } });
+    const response = new Response(status === 204 || status === 304 ? null : text, { status, headers: { "content-type": type, ...reply.headers } });
+    // A constructed Response has no url; Octokit's pagination reads it.
+    Object.defineProperty(response, "url", { value: url.href });
+    return response;
   };
 }
 

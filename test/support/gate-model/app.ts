@@ -30,8 +30,15 @@ export interface ModelApp {
 }
 
 const quiet: Log = { debug() {}, info() {}, warn() {}, error() {} };
+/** GATE_LOG=1 prints what the app logs at warn and error (replaying a counterexample). */
+const printed: Log = {
+  debug() {},
+  info() {},
+  warn: (obj, msg) => console.error("WARN", msg ?? "", obj instanceof Object && "err" in obj ? String((obj as { err: unknown }).err) : obj),
+  error: (obj, msg) => console.error("ERROR", msg ?? "", obj instanceof Object && "err" in obj ? String((obj as { err: unknown }).err) : obj),
+};
 
-export function createModelApp(world: World, stores: Stores, breakage: Breakage = {}, log: Log = quiet): ModelApp {
+export function createModelApp(world: World, stores: Stores, breakage: Breakage = {}, log: Log = process.env.GATE_LOG ? printed : quiet): ModelApp {
   const { store, deliveries } = breakage.stores ? breakage.stores(stores) : stores;
   const octokit = inProcessOctokit(world.state, 1, (request) => world.onRequest(request));
   const real = createOctokitPort(octokit as unknown as ProbotOctokit, { appId: 1, mergeRetryDelayMs: 0 });

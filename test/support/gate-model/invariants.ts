@@ -4,10 +4,9 @@
  * value counts the checks made (for `npm run verify`'s figures).
  */
 import { parseRepoConfig } from "../../../src/config/repo-config.js";
-import { readTree } from "../fake-github/git.js";
+import { isAncestor, readTree } from "../fake-github/git.js";
 import type { Harness } from "./harness.js";
-import type { EventView } from "./stores.js";
-import { BOT } from "./world.js";
+import type { EventView, UpgradeView } from "./stores.js";
 
 export interface Snapshot {
   /** Event ids per upgrade, as last seen: the history only grows. */
@@ -18,6 +17,22 @@ function fail(message: string): never {
   throw new Error(`invariant broken: ${message}`);
 }
 
+/**
+ * Bugs that the issue "Decide from GitHub as it is now" is fixing on main, by code: while a
+ * history runs with one tolerated (Harness.tolerated), its failure is counted instead of thrown,
+ * so the suite goes on looking for others. docs/verification.md lists them.
+ */
+export const KNOWN_ISSUES = {
+  "close-races-label": "a close whose payload predates the app's state label leaves two upgrade:<state> labels",
+  "stale-head-payload": "a late synchronize payload moves the upgrade's head back to an older commit (then a second check run on the newest head)",
+} as const;
+export type KnownIssue = keyof typeof KNOWN_ISSUES;
+
+function known(h: Harness, code: KnownIssue, message: string): void {
+  if (!h.tolerated.has(code)) fail(`${message} [known: ${code}]`);
+  h.knownHits.set(code, (h.knownHits.get(code) ?? 0) + 1);
+}
+
 /** Invariants 1, 2, 3, 5 and 6: after every step. */
 export async function checkStep(h: Harness): Promise<number> {
   const w = h.world;
@@ -25,9 +40,7 @@ export async function checkStep(h: Harness): Promise<number> {
   // 1, 2 and 3 at the moment of each merge the app made (audited when it asked GitHub).
   for (const audit of w.merges) {
     checks++;
-    const pull = w.pull(audit.pull);
-    const merged = pull.merged && pull.mergedBy === BOT && w.headOf(pull) === audit.sha;
-    if (merged && audit.problems.length > 0) fail(audit.problems.join("; "));
+    if (audit.problems.length > 0) fail(audit.problems.join("; "));
   }
   const upgrades = await h.view.upgrades();
   const events = await h.view.events();
@@ -57,6 +70,7 @@ export async function checkStep(h: Harness): Promise<number> {
     if (seen.has(key)) fail(`delivery ${e.deliveryId} recorded ${e.type} ${e.details} twice on upgrade ${e.upgradeId}`);
     seen.add(key);
   }
+  checks += checkHeads(h, upgrades);
   // 6: previousSha is the merge commit's first parent; a rollback restores exactly its tree.
   for (const u of upgrades) {
     if (u.mergeCommitSha && u.previousSha) {
@@ -71,6 +85,19 @@ export async function checkStep(h: Harness): Promise<number> {
     }
   }
   return checks;
+}
+
+/** The head never goes back to an older commit (branches only move forward in these histories). */
+export function checkHeads(h: Harness, upgrades: UpgradeView[]): number {
+  for (const u of upgrades) {
+    const before = h.heads.get(u.id);
+    if (before && before !== u.headSha && isAncestor(h.world.state, u.headSha, before)) {
+      h.headRegressed.add(u.id);
+      known(h, "stale-head-payload", `upgrade #${u.pullNumber}'s head went back from ${before.slice(0, 7)} to ${u.headSha.slice(0, 7)}`);
+    }
+    h.heads.set(u.id, u.headSha);
+  }
+  return upgrades.length;
 }
 
 const MERGED = ["applied", "rolled_back"];
@@ -91,16 +118,23 @@ export async function checkQuiescent(h: Harness): Promise<number> {
       if (pull.state === "open" && valid && w.repo.branches.has(pull.headRef)) fail(`${where} has no upgrade after reconciliation`);
       continue;
     }
+    if (!valid) continue; // an invalid config: the app takes no action until it is fixed
     checks += 4;
     const expected = pull.merged ? MERGED : pull.state === "closed" ? CLOSED : OPEN;
     if (!expected.includes(u.status)) fail(`${where} is \`${u.status}\` in the database`);
-    if (!valid) continue; // an invalid config: the app takes no action until it is fixed
     const stateLabels = pull.labels.filter((l) => l.startsWith("upgrade:"));
-    if (stateLabels.length !== 1 || stateLabels[0] !== `upgrade:${u.status}`) fail(`${where} is \`${u.status}\` but has labels [${stateLabels.join(", ")}]`);
+    if (stateLabels.length !== 1 || stateLabels[0] !== `upgrade:${u.status}`) {
+      const message = `${where} is \`${u.status}\` but has labels [${stateLabels.join(", ")}]`;
+      if (pull.state === "closed" && stateLabels.includes(`upgrade:${u.status}`)) known(h, "close-races-label", message);
+      else fail(message);
+    }
     const head = w.headOf(pull);
     const runs = w.repo.checkRuns.filter((r) => r.headSha === head && r.name === "Upgrade Queue");
-    if (pull.state === "open" && runs.length !== 1) fail(`${where} has ${runs.length} Upgrade Queue check runs on its head ${head.slice(0, 7)}`);
-    if (runs.length > 1) fail(`${where} has ${runs.length} Upgrade Queue check runs on ${head.slice(0, 7)}`);
+    if ((pull.state === "open" && runs.length !== 1) || runs.length > 1) {
+      const message = `${where} has ${runs.length} Upgrade Queue check runs on its head ${head.slice(0, 7)}`;
+      if (runs.length > 1 && h.headRegressed.has(u.id)) known(h, "stale-head-payload", message);
+      else fail(message);
+    }
   }
   return checks;
 }

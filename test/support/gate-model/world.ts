@@ -79,6 +79,7 @@ export class World {
   violations: string[] = [];
   /** Invariant 3 at the moment of a merge: what the app's database says (set by the harness). */
   appView: ((pull: number, sha: string) => Promise<string[]>) | null = null;
+  private appViewAtMerge = new Map<number, string[]>();
   private nextDelivery = 1;
   /** Set while the harness replays a payload builder, so its own state changes are not queued twice. */
   muted = false;
@@ -95,6 +96,8 @@ export class World {
     else this.configs.push({ text: null, from: this.now });
     // The app's own writes (labels, comments, check runs, merges, closes) become webhooks too.
     this.state.onChange = (change) => {
+      // The merge is audited as it happens: merging changes neither the head's checks nor the approvals.
+      if (change.kind === "pull" && change.action === "closed" && this.pull(change.number).merged && change.actor === BOT) this.auditMerge(change.number, this.headOf(this.pull(change.number)));
       if (this.muted) return;
       const built = payloadFor(this.state, change);
       if (built) this.enqueue(built.event, built.payload);
@@ -170,35 +173,34 @@ export class World {
     return checks;
   }
 
-  /** Called for every request the app makes: faults first, then the merge audit. */
+  /** Called for every request the app makes: injected faults first; a merge request reads the app's view. */
   async onRequest(request: InProcessRequest): Promise<Reply | undefined> {
     const write = request.method !== "GET";
-    const mergeMatch = /\/repos\/acme\/widgets\/pulls\/(\d+)\/merge$/.exec(request.path.split("?")[0] ?? "");
-    const index = this.faults.findIndex((f) => f.target === "any" || (f.target === "write" && write) || (f.target === "merge" && mergeMatch !== null));
+    const merging = this.mergeTarget(request);
+    const index = this.faults.findIndex((f) => f.target === "any" || (f.target === "write" && write) || (f.target === "merge" && merging !== null));
     if (index !== -1) {
       const [fault] = this.faults.splice(index, 1);
       return fault?.reply;
     }
-    if (mergeMatch && request.method === "PUT") {
-      const n = Number(mergeMatch[1]);
-      const sha = (request.body as { sha?: string }).sha ?? "";
-      this.auditMerge(n, sha);
-      const audit = this.merges[this.merges.length - 1] as MergeAudit;
-      if (this.appView) audit.problems.push(...(await this.appView(n, sha)));
-    }
+    if (merging !== null && this.appView) this.appViewAtMerge.set(merging.pull, await this.appView(merging.pull, merging.sha));
     return undefined;
+  }
+
+  /** The PR (and SHA) a request merges, by REST or by GraphQL's mergePullRequest; null for other requests. */
+  private mergeTarget(request: InProcessRequest): { pull: number; sha: string } | null {
+    const rest = /\/repos\/acme\/widgets\/pulls\/(\d+)\/merge$/.exec(request.path.split("?")[0] ?? "");
+    if (rest && request.method === "PUT") return { pull: Number(rest[1]), sha: (request.body as { sha?: string }).sha ?? "" };
+    const body = request.body as { query?: unknown; variables?: Record<string, unknown> } | undefined;
+    if (!request.path.endsWith("/graphql") || typeof body?.query !== "string" || !body.query.includes("mergePullRequest")) return null;
+    const text = JSON.stringify(body.variables ?? {});
+    const pull = [...this.repo.pulls.values()].find((p) => text.includes(p.nodeId) || body.query?.toString().includes(p.nodeId));
+    return pull ? { pull: pull.number, sha: /[0-9a-f]{40}/.exec(text)?.[0] ?? "" } : null;
   }
 
   /** Invariants 1 and 2, as GitHub has things at the moment the app merges. */
   private auditMerge(n: number, sha: string): void {
     const pull = this.pull(n);
-    const problems: string[] = [];
-    if (pull.state !== "open") {
-      this.merges.push({ pull: n, sha, at: this.now, problems });
-      return; // GitHub refuses; nothing merges
-    }
-    const head = this.headOf(pull);
-    if (sha !== head) problems.push(`merge of #${n} asked for ${sha.slice(0, 7)} while the head is ${head.slice(0, 7)}`);
+    const problems: string[] = [...(this.appViewAtMerge.get(n) ?? [`the app merged #${n} without a merge request the harness recognised`])];
     const configs = this.configsInForce();
     const reasons = configs.map((config) => this.mergeAllowed(pull, sha, config));
     if (!reasons.some((r) => r === null)) problems.push(...new Set(reasons.map((r) => r ?? "")));
