@@ -4,6 +4,8 @@
  * recorded with `via: reconcile`.
  */
 import type { RepoConfig } from "../config/repo-config.js";
+import type { UpgradeStatus } from "../domain/types.js";
+import type { UpgradeRecord } from "../store/upgrade-record.js";
 import { evaluateTestGate } from "../domain/test-gate.js";
 import type { GitHubPort, PullFacts, RepoRef } from "../github/port.js";
 import { splitRepository } from "../github/port.js";
@@ -101,6 +103,9 @@ async function reconcilePull(
       await applyInput(deps, existing.id, { kind: "closed", merged: true, actor: mergedBy ?? "reconcile", via: "reconcile", mergeCommitSha: pull.mergeCommitSha, previousSha }, options);
     } else if (!pull.merged && (status === "proposed" || status === "approved" || status === "failed")) {
       await applyInput(deps, existing.id, { kind: "closed", merged: false, actor: "reconcile", via: "reconcile" }, options);
+    } else {
+      // Already recorded: its label may still be wrong (the transition's label write failed).
+      await repairStateLabel(deps, port, repo, await deps.store.byId(existing.id), status, pull);
     }
     return;
   }
@@ -116,21 +121,7 @@ async function reconcilePull(
     await applyInput(deps, existing.id, { kind: "head_updated", facts: head.facts, actor: "reconcile", via: "reconcile" }, { ...options, extraPatch: { diffPreview: head.diffPreview } });
   }
   const fresh = await deps.store.byId(existing.id);
-  // A transition whose label change failed (GitHub down) is put right here. When this pass
-  // changed the state itself, its transition already set the label (from the same listed
-  // labels): doing it again here would repeat those requests.
-  // A change made in the last two minutes (wall clock, as `updatedAt` is) may still be on its
-  // way to GitHub, its pass (maybe on another replica) setting the label now: repairing it
-  // would race that pass.
-  const settled = fresh !== null && Date.now() - fresh.updatedAt.getTime() > LABEL_REPAIR_SETTLE_MS && fresh.state.mergeClaimSha === null;
-  if (fresh && settled && pull.state === "open" && fresh.state.status === status) {
-    const wanted = `upgrade:${fresh.state.status}`;
-    // On a proposed upgrade, `upgrade:approved`/`upgrade:rejected` may be a person's decision
-    // whose webhook was missed: left for the label handler, never removed silently here.
-    const decisionLabel = (l: string) => fresh.state.status === "proposed" && (l === "upgrade:approved" || l === "upgrade:rejected");
-    const stale = pull.labels.filter((l) => STATE_LABELS.includes(l) && l !== wanted && !decisionLabel(l));
-    if (!pull.labels.includes(wanted) || stale.length > 0) await showStateLabel(deps, port, repo, fresh, pull.labels.filter((l) => !decisionLabel(l)));
-  }
+  await repairStateLabel(deps, port, repo, fresh, status, pull);
   // A check run whose creation failed (its pass claimed it, then GitHub answered 5xx) is created
   // here once the claim has lapsed: a retried delivery about the same head presents nothing.
   if (fresh && pull.state === "open" && (fresh.checkRunId === null || fresh.checkRunId.startsWith("pending:") || !fresh.checkRunId.endsWith(`@${fresh.state.headSha}`))) {
@@ -140,4 +131,23 @@ async function reconcilePull(
     const results = evaluateTestGate(fresh.state.headSha, await port.listChecks(repo, fresh.state.headSha), config.requiredChecks);
     await applyInput(deps, fresh.id, { kind: "tests", results, via: "reconcile" }, options);
   }
+}
+
+/**
+ * A transition whose label change failed (GitHub down) is put right here. When this pass
+ * changed the state itself (`status` is what it started from), its transition already set the
+ * label (from the same listed labels): doing it again here would repeat those requests.
+ * A change made in the last two minutes (`deps.now()`, the wall clock in production, as
+ * `updatedAt` is) may still be on its way to GitHub, its pass (maybe on another replica)
+ * setting the label now: repairing it would race that pass.
+ */
+async function repairStateLabel(deps: PipelineDeps, port: GitHubPort, repo: RepoRef, fresh: UpgradeRecord | null, status: UpgradeStatus, pull: PullFacts): Promise<void> {
+  const settled = fresh !== null && deps.now().getTime() - fresh.updatedAt.getTime() > LABEL_REPAIR_SETTLE_MS && fresh.state.mergeClaimSha === null;
+  if (!fresh || !settled || fresh.state.status !== status) return;
+  const wanted = `upgrade:${fresh.state.status}`;
+  // On a proposed upgrade, `upgrade:approved`/`upgrade:rejected` may be a person's decision
+  // whose webhook was missed: left for the label handler, never removed silently here.
+  const decisionLabel = (l: string) => fresh.state.status === "proposed" && (l === "upgrade:approved" || l === "upgrade:rejected");
+  const stale = pull.labels.filter((l) => STATE_LABELS.includes(l) && l !== wanted && !decisionLabel(l));
+  if (!pull.labels.includes(wanted) || stale.length > 0) await showStateLabel(deps, port, repo, fresh, pull.labels.filter((l) => !decisionLabel(l)));
 }

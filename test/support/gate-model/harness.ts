@@ -286,7 +286,7 @@ export class Harness {
         await this.settle();
         this.counters.checks += checkHeads(this, await this.view.upgrades());
       }
-      w.now += 30_000; // lets the claims of failed deliveries, owed effects and check-run creations lapse
+      w.now += 60_000; // lets the claims of failed deliveries, owed effects and check-run creations lapse, and recent changes settle (reconcile.ts)
       await sweep(this.app.deps, this.app.processor);
       await this.settle();
     }

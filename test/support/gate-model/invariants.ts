@@ -126,6 +126,8 @@ export async function checkQuiescent(h: Harness): Promise<number> {
     if (stateLabels.length !== 1 || stateLabels[0] !== `upgrade:${u.status}`) {
       const message = `${where} is \`${u.status}\` but has labels [${stateLabels.join(", ")}]`;
       if (pull.state === "closed" && stateLabels.includes(`upgrade:${u.status}`)) known(h, "close-races-label", message);
+      // Reconciliation repairs labels only of settled upgrades; one whose head it just put right is not.
+      else if (h.headRegressed.has(u.id)) known(h, "stale-head-payload", message);
       else fail(message);
     }
     const head = w.headOf(pull);

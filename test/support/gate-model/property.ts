@@ -44,8 +44,9 @@ export function gateProperty(options: GateOptions) {
   const counters = options.counters ?? newCounters();
   const steps = weighted.map((arb) => arb.map((c) => new Step(c), (step) => (step as Step).command));
   return fc.asyncProperty(fc.commands(steps, { maxCommands: options.maxCommands ?? 40, size: "max", replayPath: options.replayPath }), async (commands) => {
-    const { stores, view } = await options.kit.fresh();
-    const harness = new Harness(stores, view, options.breakage ?? {}, counters);
+    const ref: { harness?: Harness } = {};
+    const { stores, view } = await options.kit.fresh(() => new Date(ref.harness ? ref.harness.world.now : Date.now()));
+    const harness = (ref.harness = new Harness(stores, view, options.breakage ?? {}, counters));
     for (const code of options.tolerate ?? []) harness.tolerated.add(code);
     await fc.asyncModelRun(() => ({ model: harness, real: harness }), commands);
     await harness.quiesce();

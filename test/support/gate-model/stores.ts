@@ -40,15 +40,16 @@ export interface StoreView {
 export interface StoreKit {
   kind: "memory" | "sqlite" | "postgresql";
   /** Fresh, empty stores for the next history. */
-  fresh(): Promise<{ stores: Stores; view: StoreView }>;
+  /** `clock`: the database's own time (`updatedAt`); Prisma uses the wall clock whatever is given. */
+  fresh(clock: () => Date): Promise<{ stores: Stores; view: StoreView }>;
   close(): Promise<void>;
 }
 
 export function memoryKit(): StoreKit {
   return {
     kind: "memory",
-    async fresh() {
-      const { tables, store, deliveries } = createMemoryStores();
+    async fresh(clock) {
+      const { tables, store, deliveries } = createMemoryStores(clock);
       const view: StoreView = {
         upgrades: async () => [...tables.upgrades.values()].map((r) => ({ ...pick(r) })),
         events: async () => tables.events.map(({ id, upgradeId, type, actor, via, deliveryId, details }) => ({ id, upgradeId, type, actor, via, deliveryId, details })),

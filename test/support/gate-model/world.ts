@@ -33,7 +33,6 @@ export const PEOPLE: ReadonlyArray<{ login: string; permission: Permission }> = 
 ];
 /** How long the app may keep using a config after it changed (createConfigCache's TTL here). */
 export const CONFIG_TTL_MS = 5 * 60_000;
-const START = Date.parse("2026-01-05T09:00:00Z");
 
 export interface WebhookDelivery {
   id: string;
@@ -65,7 +64,8 @@ export interface MergeAudit {
 
 export class World {
   readonly state: State;
-  now = START;
+  /** Virtual time (ms), from the wall clock at the start: Prisma's `updatedAt` is wall-clock time. */
+  now = Date.now();
   queue: WebhookDelivery[] = [];
   faults: Fault[] = [];
   acts: Act[] = [];
