@@ -57,14 +57,18 @@ async function reconcileRepository(
   const isUpgrade = (pull: PullFacts) => pull.headRef.startsWith(config.branchPrefix) && pull.headRepoFullName === repository.fullName;
   const open = (await port.listPulls(repo, "open", null)).filter(isUpgrade);
   const closed = (await port.listPulls(repo, "closed", since)).filter(isUpgrade);
+  let failed = false;
   for (const pull of [...open, ...closed]) {
     try {
       await reconcilePull(deps, port, repo, config, installationId, repository, pull);
     } catch (error) {
+      failed = true;
       deps.log.warn({ err: error, repository: repository.fullName, pullNumber: pull.number }, "reconciling a pull request failed");
     }
   }
-  await deps.store.markReconciled(repository.fullName, installationId, startedAt);
+  // A closed PR is listed only while it changed since the last complete look: one whose
+  // reconciliation failed must be listed again next time.
+  if (!failed) await deps.store.markReconciled(repository.fullName, installationId, startedAt);
   return open.length + closed.length;
 }
 

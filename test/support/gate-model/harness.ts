@@ -42,6 +42,8 @@ export class Harness {
   /** Each upgrade's head as last seen, and the upgrades whose head went backwards. */
   heads = new Map<number, string>();
   headRegressed = new Set<number>();
+  /** When the harness first saw each upgrade in the database. */
+  firstSeen = new Map<number, number>();
 
   constructor(
     readonly stores: Stores,
