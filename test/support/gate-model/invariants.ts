@@ -26,8 +26,8 @@ export const KNOWN_ISSUES = {
   "close-races-label": "a close whose payload predates the app's state label leaves two upgrade:<state> labels",
   "stale-head-payload": "a late synchronize payload moves the upgrade's head back to an older commit (then a second check run on the newest head)",
   "closed-before-adoption": "a PR merged or closed before the app adopted it (from a stale `opened` payload) stays open in the database",
-  // Not issue 10's:
-  "missed-decision-label": "an upgrade:approved/rejected label whose webhook was lost stays beside upgrade:proposed (reconciliation leaves decision labels to the label handler)", reported in docs/verification.md, left for its own fix (it needs a new read).
+  // Not issue 10's: reported in docs/verification.md, left for their own fixes (each needs a new read).
+  "missed-decision-label": "an upgrade:approved/rejected label whose webhook was lost stays beside upgrade:proposed (reconciliation leaves decision labels to the label handler)",
   "invalid-config-check-run": "a push seen while the config was invalid gets an Upgrade Queue check run that the upgrade, once proposed, does not reuse",
 } as const;
 export type KnownIssue = keyof typeof KNOWN_ISSUES;
