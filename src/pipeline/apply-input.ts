@@ -11,7 +11,7 @@ import type { RepoConfig } from "../config/repo-config.js";
 import { decide } from "../domain/decide.js";
 import { evaluateTestGate } from "../domain/test-gate.js";
 import { type CheckRunView, checkRunView, invalidConfigView } from "../domain/messages.js";
-import type { DecideContext, Effect, UpgradeInput, UpgradePatch, UpgradeStatus } from "../domain/types.js";
+import type { DecideContext, Decision, Effect, UpgradeInput, UpgradePatch, UpgradeStatus } from "../domain/types.js";
 import { type GitHubPort, type RepoRef, splitRepository } from "../github/port.js";
 import { transitions } from "../metrics.js";
 import type { UpgradeRecord } from "../store/upgrade-record.js";
@@ -157,7 +157,7 @@ async function decideAndSave(
       hasObjection: config.autoApprove.enabled ? await deps.store.hasObjection(record.id) : false,
       proposalRecorded: input.kind === "proposed" ? await deps.store.hasProposal(record.id) : undefined,
     };
-    const decision = decide(record.state, input, config, ctx);
+    const decision = await unlessRepeated(deps, record, deliveryId, decide(record.state, input, config, ctx));
     const patch = { ...(extraPatch ?? {}), ...decision.patch };
     const bypass = decision.events.some((e) => e.type === "upgrade.urgent_bypass");
     const owed = decision.effects.filter(isOwed);
@@ -181,6 +181,19 @@ async function decideAndSave(
     return { record: fresh, effects: decision.effects.map((effect) => ({ effect, owedId: ids.get(effect) ?? null })), decidedOn: wrote ? record.state.status : fresh.state.status };
   }
   throw new Error(`upgrade ${upgradeId}: gave up after ${MAX_CONFLICT_RETRIES} concurrent changes`);
+}
+
+/**
+ * A delivery retried after its pass failed (GitHub down after the save) decides again: a
+ * decision that only records events (a refused command, a stale approval) would record them a
+ * second time under the same delivery, and owe its comment again. Those events and owed writes
+ * were saved by the first attempt (the sweep does its writes); the rest is presented again.
+ */
+async function unlessRepeated(deps: PipelineDeps, record: UpgradeRecord, deliveryId: string | null, decision: Decision): Promise<Decision> {
+  if (deliveryId === null || decision.events.length === 0 || Object.keys(decision.patch).length > 0 || decision.approvalsToAdd.length > 0) return decision;
+  const recorded = await deps.store.eventsOfDelivery(record.id, deliveryId);
+  const repeated = decision.events.every((e) => recorded.some((r) => r.type === e.type && r.details === JSON.stringify(e.details)));
+  return repeated ? { ...decision, events: [], effects: decision.effects.filter((e) => !isOwed(e)) } : decision;
 }
 
 function isOwed(effect: Effect): effect is Effect & OwedEffect {

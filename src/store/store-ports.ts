@@ -92,6 +92,8 @@ export interface UpgradeStore {
   /** Appends `upgrade.config_invalid` unless the latest one says the same; true when appended. */
   recordConfigProblem(record: UpgradeRecord, error: string): Promise<boolean>;
   hasProposal(upgradeId: number): Promise<boolean>;
+  /** The events one delivery recorded on an upgrade (type and details as JSON), oldest first. */
+  eventsOfDelivery(upgradeId: number, deliveryId: string): Promise<Array<{ type: string; details: string }>>;
   countUrgentBypasses(repository: string, since: Date): Promise<number>;
   hasObjection(upgradeId: number): Promise<boolean>;
   dueForTimers(limit: number): Promise<TimerTarget[]>;

@@ -201,6 +201,9 @@ export function createUpgradeStore(db: Db, options: { serialiseWrites: boolean }
       return (await db.upgradeEvent.findFirst({ where: { upgradeId, type: "upgrade.proposed" }, select: { id: true } })) !== null;
     },
 
+    eventsOfDelivery: (upgradeId: number, deliveryId: string) =>
+      db.upgradeEvent.findMany({ where: { upgradeId, deliveryId }, select: { type: true, details: true }, orderBy: { id: "asc" } }),
+
     /** Upgrade bypasses granted in a repository since `since` (the urgent budget). */
     countUrgentBypasses: (repository: string, since: Date) =>
       db.upgradeEvent.count({ where: { repository, type: "upgrade.urgent_bypass", at: { gte: since } } }),

@@ -113,6 +113,7 @@ export function createMemoryUpgradeStore(t: MemoryTables): UpgradeStore {
       return true;
     },
     hasProposal: async (upgradeId) => t.events.some((e) => e.upgradeId === upgradeId && e.type === "upgrade.proposed"),
+    eventsOfDelivery: async (upgradeId, deliveryId) => t.events.filter((e) => e.upgradeId === upgradeId && e.deliveryId === deliveryId).map(({ type, details }) => ({ type, details })),
     countUrgentBypasses: async (repository, since) => t.events.filter((e) => e.repository === repository && e.type === "upgrade.urgent_bypass" && e.at >= since).length,
     hasObjection: async (upgradeId) => t.events.some((e) => e.upgradeId === upgradeId && (e.type === "upgrade.rejected" || e.type === "upgrade.changes_requested")),
 
