@@ -16,7 +16,7 @@ const { values } = parseArgs({
     seed: { type: "string" },
     path: { type: "string" },
     "replay-path": { type: "string" },
-    "max-commands": { type: "string", default: "40" },
+    "max-commands": { type: "string", default: "60" },
     /** Known bugs (KNOWN_ISSUES codes, comma-separated) to count instead of stopping at. */
     tolerate: { type: "string", default: "" },
   },
@@ -40,7 +40,7 @@ const seconds = (performance.now() - started) / 1000;
 
 console.log(`seed ${seed}`);
 console.log(`${counters.histories} histories passed in ${seconds.toFixed(1)} s: ${(counters.histories / seconds).toFixed(1)} histories/s`);
-console.log(`${counters.commands} commands executed, ${counters.checks} invariant checks`);
+console.log(`${counters.commands} commands executed, ${counters.checks} invariant checks, ${counters.merges} merges by the app audited`);
 for (const [code, hits] of counters.known) console.log(`known bug ${code} (${KNOWN_ISSUES[code]}): seen ${hits} times, tolerated`);
 if (result.failed) {
   console.log(fc.defaultReportMessage(result));

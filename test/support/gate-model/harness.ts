@@ -19,6 +19,8 @@ import { AGENT, PEOPLE, REPO, type WebhookDelivery, World } from "./world.js";
 export interface Counters {
   commands: number;
   checks: number;
+  /** Merges the app made (each audited by invariants 1-3). */
+  merges: number;
   known: Map<KnownIssue, number>;
 }
 

@@ -1,0 +1,83 @@
+/**
+ * Deliberately broken gates, to check the checker (test/properties/broken-gates.test.ts): each
+ * breaks one promise from outside the pipeline (wrapping the GitHub port or the stores), and
+ * the property must catch it within the suite's budget.
+ */
+import { evaluateTestGate } from "../../../src/domain/test-gate.js";
+import type { GitHubPort } from "../../../src/github/port.js";
+import type { UpgradeRecord } from "../../../src/store/upgrade-record.js";
+import type { DeliveryStore, StoredDelivery, UpgradeStore } from "../../../src/store/store-ports.js";
+import type { Breakage } from "./app.js";
+
+/** The store's records rewritten on the way out (what decide() is given). */
+function rewriteRecords(store: UpgradeStore, rewrite: (r: UpgradeRecord) => UpgradeRecord): UpgradeStore {
+  const map = async (r: Promise<UpgradeRecord | null>) => {
+    const record = await r;
+    return record ? rewrite(record) : null;
+  };
+  return {
+    ...store,
+    byId: (id) => map(store.byId(id)),
+    byPull: (repository, n) => map(store.byPull(repository, n)),
+    openByBranch: (repository, branch) => map(store.openByBranch(repository, branch)),
+    save: (record, input) => store.save(record, input),
+  };
+}
+
+export const BREAKAGES: Record<string, Breakage> = {
+  /** Approvals of any commit count for the head. */
+  "approvals not bound to the SHA": {
+    stores: ({ store, deliveries }) => ({
+      deliveries,
+      store: rewriteRecords(store, (r) => ({ ...r, state: { ...r.state, approvals: r.state.approvals.map((a) => ({ ...a, sha: r.state.headSha })) } })),
+    }),
+  },
+  /** Once a SHA's checks were seen green, they are never read again (the merge trusts the recorded gate). */
+  "no pre-merge read": {
+    port: (port) => {
+      const green = new Map<string, Awaited<ReturnType<GitHubPort["listChecks"]>>>();
+      return {
+        ...port,
+        async listChecks(repo, sha) {
+          const remembered = green.get(sha);
+          if (remembered) return remembered;
+          const checks = await port.listChecks(repo, sha);
+          if (evaluateTestGate(sha, checks, []).state === "passed") green.set(sha, checks);
+          return checks;
+        },
+      };
+    },
+  },
+  /** The PR's author (and every other self-approver) may approve. */
+  "the PR author allowed": {
+    stores: ({ store, deliveries }) => ({ deliveries, store: rewriteRecords(store, (r) => ({ ...r, state: { ...r.state, nonApprovers: [] } })) }),
+  },
+  /** A failing check is dropped from the gate. */
+  "a dropped failing check ignored": {
+    port: (port) => ({
+      ...port,
+      async listChecks(repo, sha) {
+        return (await port.listChecks(repo, sha)).filter((c) => !(c.completed && c.conclusion !== null && !["success", "neutral", "skipped"].includes(c.conclusion)));
+      },
+    }),
+  },
+  /** Redeliveries are processed again: the inbox keeps no ids, and the history forgets which delivery recorded what. */
+  "a duplicate delivery acting twice": {
+    stores: ({ store, deliveries }) => ({ store: { ...store, eventsOfDelivery: async () => [] }, deliveries: forgetfulInbox(deliveries) }),
+  },
+};
+
+function forgetfulInbox(inner: DeliveryStore): DeliveryStore {
+  const payloads = new Map<string, StoredDelivery>();
+  return {
+    ...inner,
+    async accept(delivery, now) {
+      payloads.set(delivery.id, { ...delivery, attempts: 1 });
+      await inner.accept(delivery, now);
+      return true;
+    },
+    async claim(id, now) {
+      return (await inner.claim(id, now)) ?? payloads.get(id) ?? null;
+    },
+  };
+}
