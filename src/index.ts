@@ -6,12 +6,14 @@ import type { ApplicationFunction, Probot, ProbotOctokit } from "probot";
 import type { AppEnv } from "./config/env.js";
 import { createOctokitPort } from "./github/octokit-port.js";
 import { withRateLimitPause } from "./github/rate-limit-pause.js";
-import { githubRequests, githubRateLimitRemaining } from "./metrics.js";
+import { githubRequests, githubRateLimitRemaining, webhookDuration } from "./metrics.js";
 import { createHttpHandler } from "./http/create-http-handler.js";
 import { refuseUnsignedWebhooks } from "./http/refuse-unsigned-webhooks.js";
+import { mountWebhookDoor } from "./http/webhook-door.js";
 import { createConfigCache } from "./pipeline/config-cache.js";
 import { createDashboardActions } from "./pipeline/dashboard-actions.js";
 import { createDeliveryProcessor, type DeliveryProcessor } from "./pipeline/delivery-processor.js";
+import { createDoorCheck } from "./pipeline/door-check.js";
 import type { PipelineDeps } from "./pipeline/deps.js";
 import { createDeliveryStore } from "./store/delivery-store.js";
 import { createInstallationStore } from "./store/installation-store.js";
@@ -19,6 +21,9 @@ import { parseDatabaseUrl } from "./store/database-url.js";
 import type { Db } from "./store/prisma-client.js";
 import { createUpgradeStore } from "./store/upgrade-store.js";
 import { startTimers, type Timers } from "./timers/start-timers.js";
+
+/** CONTRACT §5; the door stands in front of Probot's middleware on this path. */
+const WEBHOOK_PATH = "/api/github/webhooks";
 
 export interface UpgradeQueueOptions {
   db: Db;
@@ -64,8 +69,18 @@ export function createUpgradeQueue(options: UpgradeQueueOptions): UpgradeQueue {
       now,
       publicUrl: options.env.publicUrl,
       botLogin,
+      appId,
       log: app.log,
     };
+    if (options.env.webhookSecret) {
+      mountWebhookDoor(app, {
+        secret: options.env.webhookSecret,
+        path: WEBHOOK_PATH,
+        settles: createDoorCheck(deps),
+        settled: (event, seconds) => webhookDuration.observe({ event, outcome: "settled" }, seconds),
+        log: app.log,
+      });
+    }
     processor = createDeliveryProcessor(deps);
     const pipeline = processor;
     app.onAny(async (context) => {

@@ -31,6 +31,19 @@ export interface LoadResult {
   p50: number;
   p99: number;
   statuses: Record<number, number>;
+  /** Every request's latency in ms, sorted (to merge the rounds of a side-by-side run). */
+  latencies: number[];
+}
+
+/** Several runs as one: counts and seconds added, percentiles over all latencies. */
+export function mergeLoads(results: readonly LoadResult[]): LoadResult {
+  const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const requests = results.reduce((sum, r) => sum + r.requests, 0);
+  const seconds = results.reduce((sum, r) => sum + r.seconds, 0);
+  const statuses: Record<number, number> = {};
+  for (const r of results) for (const [status, n] of Object.entries(r.statuses)) statuses[Number(status)] = (statuses[Number(status)] ?? 0) + n;
+  const errors = results.reduce((sum, r) => sum + r.errors, 0);
+  return { requests, errors, seconds, perSecond: requests / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), statuses, latencies };
 }
 
 export async function runLoad(options: {
@@ -106,5 +119,5 @@ export async function runLoad(options: {
   const seconds = (performance.now() - started) / 1000;
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  return { requests: done, errors, seconds, perSecond: done / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), statuses };
+  return { requests: done, errors, seconds, perSecond: done / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), statuses, latencies };
 }

@@ -53,6 +53,16 @@ export async function startServerProcess(script: string, env: Record<string, str
   };
 }
 
+/**
+ * CPU time a process has used so far (user + system), in ms, from /proc/<pid>/stat (clock ticks
+ * of 10 ms, Linux's USER_HZ). Unlike throughput, CPU per delivery hardly depends on how busy
+ * the rest of the machine is.
+ */
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** Resident set size of a process in MiB, from /proc/<pid>/status (VmRSS). */
 export function residentMiB(pid: number): number {
   const match = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));

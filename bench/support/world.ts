@@ -53,7 +53,8 @@ export function appEnv(fake: FakeGitHub, databaseUrl: string): Record<string, st
 /**
  * Deliveries about work that is not an upgrade, `perRepo` feature branches in each repository:
  * PRs opened and synchronized from feature branches, their CI check runs and commit statuses
- * (SHAs no upgrade has), pushes to those branches, a review and a plain comment on those PRs.
+ * and check suites (SHAs no upgrade has), pushes to those branches, a review and a plain comment
+ * on those PRs.
  */
 export function irrelevantDeliveries(fake: FakeGitHub, repos: readonly string[], perRepo: number): Array<{ event: string; payload: object }> {
   const out: Array<{ event: string; payload: object }> = [];
@@ -69,6 +70,7 @@ export function irrelevantDeliveries(fake: FakeGitHub, repos: readonly string[],
       out.push({ event: "pull_request", payload: fake.payloads.pullRequest("synchronize", repo, n, DEVELOPER) });
       out.push({ event: "check_run", payload: fake.payloads.checkRun("created", repo, run.id) });
       out.push({ event: "status", payload: fake.payloads.status(repo, sha, "ci/lint", "success") });
+      out.push({ event: "check_suite", payload: fake.payloads.checkSuite(repo, sha, "success") });
       out.push({ event: "pull_request_review", payload: fake.payloads.review(repo, n, APPROVER, "approved") });
       out.push({ event: "issue_comment", payload: fake.payloads.issueComment("created", repo, n, APPROVER, "Looks good to me, thanks!") });
     }

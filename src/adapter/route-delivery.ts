@@ -3,7 +3,8 @@
  * matter: the app's own events, forks, deleted branches, edited and deleted comments, comments
  * without a command, reviews that neither approve nor request changes, labels other than the two
  * decision labels. What needs the repository's config or the database (the branch prefix, whether
- * a PR or SHA belongs to an upgrade) is checked later, still without writing anything.
+ * a PR or SHA belongs to an upgrade) is checked later, still without writing anything: by the
+ * webhook door when the config is cached (`settles-at-door.ts`), else by `isRelevant`.
  */
 import { type ParsedCommand, parseCommands } from "../domain/commands.js";
 import { type PullFacts } from "../github/port.js";
@@ -24,17 +25,33 @@ export interface Sender {
 export type Job =
   | (RepoInfo & { kind: "push"; branch: string; headSha: string; headMessage: string; pusher: string | null; commitLogins: string[]; touchedFiles: string[] })
   | (RepoInfo & { kind: "pull"; action: "opened" | "reopened" | "synchronize" | "closed" | "ready_for_review" | "edited"; pull: PullFacts; sender: Sender })
-  | (RepoInfo & { kind: "review"; pullNumber: number; headRef: string; sha: string; state: "approved" | "changes_requested"; sender: Sender })
+  | (RepoInfo & { kind: "review"; pullNumber: number; headRef: string; sha: string; reviewId: number | null; state: "approved" | "changes_requested"; sender: Sender })
   | (RepoInfo & { kind: "comment"; pullNumber: number; commands: ParsedCommand[]; sender: Sender })
   | (RepoInfo & { kind: "label"; pullNumber: number; headRef: string; headSha: string; labels: string[]; label: "upgrade:approved" | "upgrade:rejected"; sender: Sender })
-  | (RepoInfo & { kind: "checks"; sha: string });
+  | (RepoInfo & {
+      kind: "checks";
+      sha: string;
+      /**
+       * Every branch the payload names for the SHA (the check suite's head branch, the pull
+       * requests' head refs, a status's `branches`), or null when it names none or its list may
+       * be cut short: only a complete, non-empty list lets the door drop the event unread.
+       */
+      branches: string[] | null;
+    });
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- payloads are checked field by field */
 type Payload = any;
 
 const PULL_ACTIONS = new Set(["opened", "reopened", "synchronize", "closed", "ready_for_review", "edited"]);
 
-export function routeDelivery(event: string, payload: Payload, botLogin: string | null): Job[] {
+/** GitHub lists at most this many branches in a `status` payload: a full list may be cut short. */
+const STATUS_BRANCHES_LIMIT = 10;
+
+/**
+ * `botLogin` and `appId` identify the app's own events (its echoes): either is enough for check
+ * runs and suites, which name the app that made them.
+ */
+export function routeDelivery(event: string, payload: Payload, botLogin: string | null, appId: number | null = null): Job[] {
   if (typeof payload !== "object" || payload === null) return [];
   const repo = repoInfo(payload);
   if (!repo) return [];
@@ -52,12 +69,17 @@ export function routeDelivery(event: string, payload: Payload, botLogin: string 
       return routeReview(repo, payload, sender);
     case "issue_comment":
       return routeComment(repo, payload, sender);
-    case "check_run":
-      return routeChecks(repo, payload.action === "completed" || payload.action === "created" ? payload.check_run?.head_sha : null, payload.check_run?.app?.slug, botLogin);
-    case "check_suite":
-      return routeChecks(repo, payload.action === "completed" ? payload.check_suite?.head_sha : null, payload.check_suite?.app?.slug, botLogin);
+    case "check_run": {
+      const run = payload.check_run;
+      const wanted = payload.action === "completed" || payload.action === "created";
+      return routeChecks(repo, wanted ? run?.head_sha : null, run?.app, { botLogin, appId }, suiteBranches(run?.check_suite, run?.pull_requests, run?.check_suite?.pull_requests));
+    }
+    case "check_suite": {
+      const suite = payload.check_suite;
+      return routeChecks(repo, payload.action === "completed" ? suite?.head_sha : null, suite?.app, { botLogin, appId }, suiteBranches(suite, suite?.pull_requests, undefined));
+    }
     case "status":
-      return routeChecks(repo, payload.sha, null, null);
+      return routeChecks(repo, payload.sha, null, { botLogin: null, appId: null }, statusBranches(payload.branches));
     default:
       return [];
   }
@@ -152,7 +174,9 @@ function routeReview(repo: RepoInfo, payload: Payload, sender: Sender | null): J
   const state = String(review?.state ?? "").toLowerCase();
   if (state !== "approved" && state !== "changes_requested") return [];
   if (!isSha(review.commit_id)) return [];
-  return [{ ...repo, kind: "review", pullNumber: pull.number, headRef: pull.head?.ref ?? "", sha: review.commit_id, state, sender }];
+  // Review ids outgrew 32 bits on GitHub: any positive safe integer.
+  const reviewId = typeof review.id === "number" && Number.isSafeInteger(review.id) && review.id > 0 ? review.id : null;
+  return [{ ...repo, kind: "review", pullNumber: pull.number, headRef: pull.head?.ref ?? "", sha: review.commit_id, reviewId, state, sender }];
 }
 
 function routeComment(repo: RepoInfo, payload: Payload, sender: Sender | null): Job[] {
@@ -165,9 +189,35 @@ function routeComment(repo: RepoInfo, payload: Payload, sender: Sender | null): 
   return [{ ...repo, kind: "comment", pullNumber: payload.issue.number, commands, sender }];
 }
 
-function routeChecks(repo: RepoInfo, sha: unknown, appSlug: unknown, botLogin: string | null): Job[] {
+function routeChecks(repo: RepoInfo, sha: unknown, app: Payload, self: { botLogin: string | null; appId: number | null }, branches: string[] | null): Job[] {
   if (!isSha(sha)) return [];
   // Our own check run's events are dropped at the door.
-  if (botLogin && typeof appSlug === "string" && `${appSlug}[bot]` === botLogin) return [];
-  return [{ ...repo, kind: "checks", sha }];
+  if (self.botLogin && typeof app?.slug === "string" && `${app.slug}[bot]` === self.botLogin) return [];
+  if (self.appId !== null && app?.id === self.appId) return [];
+  return [{ ...repo, kind: "checks", sha, branches }];
+}
+
+function branchNames(names: unknown[]): string[] | null {
+  const valid = names.filter((name): name is string => typeof name === "string" && name !== "");
+  // A name that is not a string (or a list that holds one) says the payload is not what it
+  // seems: then it names nothing the door may rely on.
+  return valid.length > 0 && valid.length === names.length ? [...new Set(valid)] : null;
+}
+
+/** A check suite's head branch and the head refs of the pull requests GitHub matched to it. */
+function suiteBranches(suite: Payload, ...pullLists: unknown[]): string[] | null {
+  const names: unknown[] = [];
+  if (suite?.head_branch !== null && suite?.head_branch !== undefined) names.push(suite.head_branch);
+  for (const pulls of pullLists) {
+    if (pulls === undefined || pulls === null) continue;
+    if (!Array.isArray(pulls)) return null;
+    for (const pull of pulls as Payload[]) names.push(pull?.head?.ref);
+  }
+  return branchNames(names);
+}
+
+/** The branches a `status` payload says contain the SHA; at the limit, GitHub may have left some out. */
+function statusBranches(branches: unknown): string[] | null {
+  if (!Array.isArray(branches) || branches.length >= STATUS_BRANCHES_LIMIT) return null;
+  return branchNames(branches.map((b: Payload) => b?.name));
 }

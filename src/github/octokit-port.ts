@@ -1,11 +1,11 @@
 /** The GitHub port over an installation's Octokit (Probot's, with its retry and throttling). */
 import type { ProbotOctokit } from "probot";
 import { CONFIG_PATH } from "../config/repo-config.js";
-import type { ObservedCheck } from "../domain/test-gate.js";
 import type { Permission, UpgradeStatus } from "../domain/types.js";
 import type { GitHubPort, MergeOutcome, PullCommit, PullFacts, PullFile, RepoRef } from "./port.js";
+import { CHECK_RUN_NAME, readPull } from "./read-pull.js";
 
-export const CHECK_RUN_NAME = "Upgrade Queue";
+export { CHECK_RUN_NAME };
 export const STATE_LABELS: readonly string[] = ["proposed", "approved", "rejected", "expired", "applied", "failed", "rolled_back"].map((s) => `upgrade:${s}`);
 
 type Octokit = ProbotOctokit;
@@ -42,6 +42,32 @@ function textOrNull(value: unknown): string | null {
 
 function count(value: unknown): number {
   return typeof value === "number" && Number.isFinite(value) ? value : 0;
+}
+
+const MERGE_MUTATION = `mutation UpgradeQueueMerge($input: MergePullRequestInput!) {
+  mergePullRequest(input: $input) { pullRequest { merged mergeCommit { oid parents(first: 1) { nodes { oid } } } } }
+}`;
+
+/**
+ * GitHub's refusal of a merge, as the outcome the pipeline records: GraphQL answers a refusal
+ * with errors (HTTP 200); they are given the REST merge API's status for the same refusal (409
+ * head moved, 405 not mergeable or not allowed), so messages read as they always did. Null for
+ * a failure that is no answer (5xx, rate limit, network): whether it merged must be read.
+ */
+function mergeRefusal(error: unknown): MergeOutcome | null {
+  const errors = (error as { errors?: Array<{ type?: string; message?: string }> }).errors;
+  if (Array.isArray(errors) && errors.length > 0) {
+    const message = errors.map((e) => e.message ?? "").join("; ");
+    if (errors.some((e) => e.type === "RATE_LIMITED")) return null;
+    const headMoved = /head branch was modified|expected head|expectedHeadOid/i.test(message);
+    return { ok: false, status: headMoved ? 409 : 405, message, headMoved };
+  }
+  const status = statusOf(error);
+  if (status !== null && status < 500 && status !== 429) {
+    const message = messageOf(error);
+    return { ok: false, status, message, headMoved: status === 409 || /head branch was modified/i.test(message) };
+  }
+  return null;
 }
 
 /** A pull request from a webhook payload or a REST answer; a field of the wrong type reads as absent. */
@@ -121,9 +147,8 @@ export function createOctokitPort(octokit: Octokit, options: OctokitPortOptions)
       return first ? toPullFacts(first) : null;
     },
 
-    async getPull(repo, pullNumber) {
-      const response = await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { ...repo, pull_number: pullNumber });
-      return toPullFacts(response.data);
+    async readPull(repo, pullNumber, readOptions) {
+      return readPull((query, variables) => octokit.graphql(query, variables), repo, pullNumber, { reviews: readOptions?.reviews === true, appId: options.appId });
     },
 
     async listPullFiles(repo, pullNumber): Promise<PullFile[]> {
@@ -150,19 +175,16 @@ export function createOctokitPort(octokit: Octokit, options: OctokitPortOptions)
       }
     },
 
-    async listChecks(repo, sha): Promise<ObservedCheck[]> {
-      const [runs, status] = await Promise.all([
-        octokit.paginate("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { ...repo, ref: sha, per_page: 100 }) as Promise<Json[]>,
-        octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/status", { ...repo, ref: sha, per_page: 100 }),
-      ]);
-      const checks: ObservedCheck[] = runs
-        .filter((run) => !(run.name === CHECK_RUN_NAME || (options.appId !== null && run.app?.id === options.appId)))
-        .sort((a, b) => String(a.started_at ?? "").localeCompare(String(b.started_at ?? "")) || a.id - b.id)
-        .map((run) => ({ name: run.name, completed: run.status === "completed", conclusion: run.conclusion ?? null, url: run.html_url ?? run.details_url ?? null }));
-      for (const s of ((status.data as Json).statuses ?? []) as Json[]) {
-        checks.push({ name: s.context, completed: s.state !== "pending", conclusion: s.state, url: s.target_url ?? null });
-      }
-      return checks;
+    async findCheckRun(repo, sha) {
+      const response = await octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", {
+        ...repo,
+        ref: sha,
+        check_name: CHECK_RUN_NAME,
+        ...(options.appId !== null ? { app_id: options.appId } : {}),
+        per_page: 1,
+      });
+      const run = ((response.data as Json).check_runs ?? [])[0];
+      return run ? { id: String(run.id), summary: textOrNull(run.output?.summary) } : null;
     },
 
     async upsertCheckRun(repo, input) {
@@ -182,11 +204,16 @@ export function createOctokitPort(octokit: Octokit, options: OctokitPortOptions)
 
     async setStateLabel(repo, pullNumber, status: UpgradeStatus, present) {
       const wanted = `upgrade:${status}`;
-      // Adding a label that does not exist yet creates it in the repository.
-      if (!present?.includes(wanted)) await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/labels", { ...repo, issue_number: pullNumber, labels: [wanted] });
-      for (const name of present ?? []) {
-        if (name !== wanted && STATE_LABELS.includes(name)) await port.removeLabel(repo, pullNumber, name);
+      if (present === null) {
+        // Adding a label that does not exist yet creates it in the repository.
+        await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/labels", { ...repo, issue_number: pullNumber, labels: [wanted] });
+        return;
       }
+      const others = present.filter((name) => !STATE_LABELS.includes(name));
+      if (present.includes(wanted) && others.length === present.length - 1) return;
+      // One request sets the whole list: the other labels as the fresh read gave them, and the
+      // state label (created in the repository on first use, as adding does).
+      await octokit.request("PUT /repos/{owner}/{repo}/issues/{issue_number}/labels", { ...repo, issue_number: pullNumber, labels: [...others, wanted] });
     },
 
     async removeLabel(repo, pullNumber, name) {
@@ -216,30 +243,27 @@ export function createOctokitPort(octokit: Octokit, options: OctokitPortOptions)
       return ((response.data as Json).parents?.[0]?.sha as string | undefined) ?? null;
     },
 
-    async merge(repo, pullNumber, input): Promise<MergeOutcome> {
+    async merge(repo, pull, input): Promise<MergeOutcome> {
       for (let attempt = 1; ; attempt++) {
         try {
-          const response = await octokit.request("PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge", {
-            ...repo,
-            pull_number: pullNumber,
-            sha: input.sha,
-            merge_method: input.method,
-            commit_title: input.title,
-            // Never let the retry plugin repeat a merge: a 405/409 is an answer, and after a 5xx
+          // One request merges and answers with the merge commit's first parent: the exact base
+          // head the merge went onto (`previousSha`), with no second read.
+          const data = (await octokit.graphql(MERGE_MUTATION, {
+            input: { pullRequestId: pull.nodeId, expectedHeadOid: input.sha, mergeMethod: input.method.toUpperCase(), commitHeadline: input.title },
+            // Never let the retry plugin repeat a merge: a refusal is an answer, and after a 5xx
             // the merge may have happened, which only a fresh read can tell.
             request: { retries: 0 },
-          });
-          return { ok: true, sha: (response.data as Json).sha };
+          })) as Json;
+          const commit = data?.mergePullRequest?.pullRequest?.mergeCommit;
+          if (typeof commit?.oid !== "string") throw new Error("GitHub answered the merge without a merge commit");
+          return { ok: true, sha: commit.oid, previousSha: textOrNull(commit.parents?.nodes?.[0]?.oid) };
         } catch (error) {
-          const status = statusOf(error);
-          if (status !== null && status < 500 && status !== 429) {
-            const message = messageOf(error);
-            return { ok: false, status, message, headMoved: status === 409 || /head branch was modified|sha/i.test(message) };
-          }
+          const refusal = mergeRefusal(error);
+          if (refusal) return refusal;
           // 5xx, 429 or no answer: did it merge anyway?
-          const pull = await port.getPull(repo, pullNumber).catch(() => null);
-          if (pull?.merged && pull.mergeCommitSha) return { ok: true, sha: pull.mergeCommitSha };
-          if (attempt >= 3) return { ok: false, status: status ?? 0, message: messageOf(error), headMoved: false };
+          const now = await port.readPull(repo, pull.number).catch(() => null);
+          if (now?.merged && now.mergeCommitSha) return { ok: true, sha: now.mergeCommitSha, previousSha: null };
+          if (attempt >= 3) return { ok: false, status: statusOf(error) ?? 0, message: messageOf(error), headMoved: false };
           await new Promise((resolve) => setTimeout(resolve, retryDelay * attempt));
         }
       }

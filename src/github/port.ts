@@ -44,8 +44,35 @@ export interface PullCommit {
   committerLogin: string | null;
 }
 
+export interface ReviewFacts {
+  /** The review's REST id (`databaseId`). */
+  id: number;
+  author: string | null;
+  /** `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED`, `DISMISSED` or `PENDING`. */
+  state: string;
+  commitSha: string | null;
+  /** GitHub's `authorCanPushToRepository`: the author has write access or more. */
+  authorCanPush: boolean;
+}
+
+/**
+ * The pull request as GitHub has it now, read in one GraphQL query: what a pass decides from
+ * (CONTRACT §2 "Webhooks are triggers; GitHub is the truth").
+ */
+export interface PullSnapshot extends PullFacts {
+  /** Check runs (but the app's own) and commit statuses on `headSha`, oldest first. */
+  checks: ObservedCheck[];
+  /** The id of the app's own `Upgrade Queue` check run on `headSha`, if there is one. */
+  ownCheckRunId: string | null;
+  /** The repository deletes a PR's head branch when it merges (`delete_branch_on_merge`). */
+  deleteBranchOnMerge: boolean;
+  /** The PR's reviews, newest last; only when asked for (`{ reviews: true }`), else null. */
+  reviews: ReviewFacts[] | null;
+}
+
 export type MergeOutcome =
-  | { ok: true; sha: string }
+  /** `previousSha`: the merge commit's first parent, when the answer said it. */
+  | { ok: true; sha: string; previousSha: string | null }
   | { ok: false; status: number; message: string; headMoved: boolean };
 
 export interface GitHubPort {
@@ -54,14 +81,19 @@ export interface GitHubPort {
   /** Files and commits between `base` and `head` (what a PR from head into base would show). */
   compare(repo: RepoRef, base: string, head: string): Promise<{ files: PullFile[]; commits: PullCommit[] }>;
   findOpenPullByHead(repo: RepoRef, branch: string): Promise<PullFacts | null>;
-  getPull(repo: RepoRef, pullNumber: number): Promise<PullFacts>;
+  /** The PR now, with its head's checks (one GraphQL query; see PullSnapshot). */
+  readPull(repo: RepoRef, pullNumber: number, options?: { reviews?: boolean }): Promise<PullSnapshot>;
   listPullFiles(repo: RepoRef, pullNumber: number): Promise<PullFile[]>;
   listPullCommits(repo: RepoRef, pullNumber: number): Promise<PullCommit[]>;
   getPermission(repo: RepoRef, login: string): Promise<Permission>;
-  /** Every check run (but the app's own) and commit status on `sha`, oldest first. */
-  listChecks(repo: RepoRef, sha: string): Promise<ObservedCheck[]>;
+  /** The app's own `Upgrade Queue` check run on `sha`, if there is one. */
+  findCheckRun(repo: RepoRef, sha: string): Promise<{ id: string; summary: string | null } | null>;
   /** Creates or updates the `Upgrade Queue` check run; returns its id. */
   upsertCheckRun(repo: RepoRef, input: { id: string | null; headSha: string; view: CheckRunView; detailsUrl: string }): Promise<string>;
+  /**
+   * Shows `upgrade:<status>` and no other state label. With the PR's labels as a fresh read gave
+   * them (`present`), in one request that sets the whole list; without, by adding the label.
+   */
   setStateLabel(repo: RepoRef, pullNumber: number, status: UpgradeStatus, present: readonly string[] | null): Promise<void>;
   removeLabel(repo: RepoRef, pullNumber: number, name: string): Promise<void>;
   comment(repo: RepoRef, pullNumber: number, body: string): Promise<void>;
@@ -71,7 +103,8 @@ export interface GitHubPort {
   getBranchHead(repo: RepoRef, branch: string): Promise<string>;
   /** The first parent of a commit: the base head a merge or squash commit was put on top of. */
   firstParent(repo: RepoRef, sha: string): Promise<string | null>;
-  merge(repo: RepoRef, pullNumber: number, input: { sha: string; method: "merge" | "squash" | "rebase"; title: string }): Promise<MergeOutcome>;
+  /** Merges if the head is still `sha` (GraphQL `mergePullRequest` with `expectedHeadOid`). */
+  merge(repo: RepoRef, pull: { number: number; nodeId: string }, input: { sha: string; method: "merge" | "squash" | "rebase"; title: string }): Promise<MergeOutcome>;
   deleteBranch(repo: RepoRef, branch: string): Promise<void>;
   /** Adds a commit on `branch` whose tree is `treeOf`'s, if the branch head is still `expectedHead`. */
   restoreTree(repo: RepoRef, input: { branch: string; expectedHead: string; treeOf: string; message: string }): Promise<{ ok: true; sha: string } | { ok: false; reason: string }>;

@@ -62,9 +62,11 @@ function isAppAuth(url: string | undefined): boolean {
   return /^(https?:\/\/[^/]+)?(\/api\/v3)?\/app(\/|$)/.test(url ?? "");
 }
 
-function isWrite(method: string | undefined, url: string | undefined): boolean {
+/** A write: any REST method but GET and HEAD; in GraphQL (always a POST), a mutation. */
+function isWrite(method: string | undefined, url: string | undefined, query?: unknown): boolean {
+  if (/\/graphql$/.test(url ?? "")) return typeof query !== "string" || /^\s*mutation\b/.test(query);
   const m = (method ?? "GET").toUpperCase();
-  return (m !== "GET" && m !== "HEAD") || /\/graphql$/.test(url ?? "");
+  return m !== "GET" && m !== "HEAD";
 }
 
 /**
@@ -91,7 +93,7 @@ export function withRateLimitPause(octokit: ProbotOctokit, installationId: numbe
 
   octokit.hook.wrap("request", async (request, requestOptions) => {
     if (isAppAuth(requestOptions.url)) return request(requestOptions);
-    if (isWrite(requestOptions.method, requestOptions.url)) {
+    if (isWrite(requestOptions.method, requestOptions.url, requestOptions.query)) {
       const until = await options.store.pausedUntil(installationId, new Date(now()));
       if (until) {
         const wait = until.getTime() - now();
@@ -103,7 +105,7 @@ export function withRateLimitPause(octokit: ProbotOctokit, installationId: numbe
     let attempts = 0;
     const observingFetch: typeof fetch = async (input, init) => {
       // A retry (Octokit's retry plugin) of a write waits for a pause recorded meanwhile.
-      if (attempts++ > 0 && isWrite(requestOptions.method, requestOptions.url)) {
+      if (attempts++ > 0 && isWrite(requestOptions.method, requestOptions.url, requestOptions.query)) {
         const until = await options.store.pausedUntil(installationId, new Date(now()));
         const wait = until ? until.getTime() - now() : 0;
         if (wait > 0 && wait <= MAX_WAIT_MS) await sleep(wait);

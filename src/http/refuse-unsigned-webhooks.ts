@@ -4,6 +4,9 @@
  * error handler and the webhook middleware log that error, payload included, at error level. An
  * unsigned body is whatever anyone posted: it must not reach the logs (flooding, injected log
  * lines, secrets pasted into a forged payload). Refused here, the error names the delivery only.
+ *
+ * Over HTTP the webhook door (webhook-door.ts) refuses a bad signature before this is reached;
+ * this stays for every other caller of `verifyAndReceive` and should the door not be mounted.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 

@@ -2,21 +2,27 @@
  * One pass over one upgrade: load it, decide, save the decision as a conditional update, then
  * carry out the effects. Merges and rollbacks answer with a follow-up input, decided in the same
  * pass. Label, check-run and comment effects are gathered and done once at the end of the pass,
- * against the final state, so a review that approves and merges costs one label change and one
- * comment, not three. The one-shot writes (comments, closing the PR, deleting the branch) are
- * saved with the transition that owes them and crossed off once done: if the pass fails after
- * saving, the sweep does them (owed-effects.ts), so no comment is lost.
+ * against the final state (present.ts), so a review that approves and merges costs one label
+ * change and one comment, not three. The one-shot writes (comments, closing the PR, deleting the
+ * branch) are saved with the transition that owes them and crossed off once done: if the pass
+ * fails after saving, the sweep does them (owed-effects.ts), so no comment is lost.
+ *
+ * A pass reads the pull request from GitHub at most once (pass-context.ts): its caller may hand
+ * in the read it decided from, and the merge and the label change use the same one.
  */
 import type { RepoConfig } from "../config/repo-config.js";
 import { decide } from "../domain/decide.js";
-import { evaluateTestGate } from "../domain/test-gate.js";
-import { type CheckRunView, checkRunView, invalidConfigView } from "../domain/messages.js";
 import type { DecideContext, Decision, Effect, UpgradeInput, UpgradePatch, UpgradeStatus } from "../domain/types.js";
-import { type GitHubPort, type RepoRef, splitRepository } from "../github/port.js";
+import { type PullSnapshot, splitRepository } from "../github/port.js";
 import { transitions } from "../metrics.js";
 import type { UpgradeRecord } from "../store/upgrade-record.js";
 import type { OwedEffect } from "../store/upgrade-store.js";
 import type { PipelineDeps } from "./deps.js";
+import { merge, rollback } from "./merge-effects.js";
+import { type PassContext, createPassContext } from "./pass-context.js";
+import { type Owed, type Presentation, emptyPresentation, present, reportInvalidConfig } from "./present.js";
+
+export { reportInvalidConfig, showStateLabel, syncCheckRun } from "./present.js";
 
 const MAX_CONFLICT_RETRIES = 8;
 const DAY_MS = 24 * 3_600_000;
@@ -25,34 +31,16 @@ export const OWNED_EFFECT_MS = 10 * 60_000;
 
 export interface PassOptions {
   deliveryId: string | null;
-  /** Labels known to be on the PR right now (from the payload), to spare a removal request. */
-  labels?: readonly string[] | null;
+  /** The pull request as the caller read it from GitHub in this pass (spares a second read). */
+  snapshot?: PullSnapshot | null;
   /** Extra columns to save with the first decision (e.g. a refreshed diff preview). */
   extraPatch?: UpgradePatch & { diffPreview?: string; title?: string; description?: string };
-}
-
-/** An effect of a decision, with the id of its `PendingEffect` row when it is owed. */
-interface Owed<E> {
-  effect: E;
-  owedId: number | null;
-}
-
-interface Presentation {
-  comments: Array<Owed<string>>;
-  removeLabels: string[];
-  syncLabel: boolean;
-  syncCheckRun: boolean;
-  closePr: Array<number | null>;
-  deleteBranch: Array<number | null>;
-  startStatus: UpgradeStatus;
-  /** Owed effects this pass saved and has not done yet. */
-  open: Set<number>;
 }
 
 /**
  * Passes over one upgrade run one at a time in this process, so their label and check-run
  * updates cannot interleave. (Across replicas the version condition keeps transitions single,
- * the check-run claim keeps one check run, and reconciliation repairs a label left behind.)
+ * the check-run claim keeps one check run, and the label re-read keeps one label.)
  */
 const passes = new Map<number, Promise<unknown>>();
 
@@ -68,12 +56,52 @@ export function oneAtATime<T>(upgradeId: number, work: () => Promise<T>): Promis
 }
 
 /** Runs `input` (and its follow-ups) against the upgrade `id`. Returns the final record. */
-export function applyInput(deps: PipelineDeps, upgradeId: number, firstInput: UpgradeInput, options: PassOptions): Promise<UpgradeRecord | null> {
-  return oneAtATime(upgradeId, () => pass(deps, upgradeId, firstInput, options));
+export function applyInput(deps: PipelineDeps, upgradeId: number, input: UpgradeInput, options: PassOptions): Promise<UpgradeRecord | null> {
+  return applyInputs(deps, upgradeId, [input], options);
 }
 
-async function pass(deps: PipelineDeps, upgradeId: number, firstInput: UpgradeInput, options: PassOptions): Promise<UpgradeRecord | null> {
-  let record = await deps.store.byId(upgradeId);
+/** Runs the inputs one after another in one pass, presented once at the end. */
+export function applyInputs(deps: PipelineDeps, upgradeId: number, inputs: readonly UpgradeInput[], options: PassOptions): Promise<UpgradeRecord | null> {
+  return oneAtATime(upgradeId, () => pass(deps, upgradeId, async () => ({ inputs }), options));
+}
+
+/** What a pass does with the pull request as GitHub has it now. */
+export interface FromGitHub {
+  /** Read the PR's reviews too (a review delivery). */
+  reviews?: boolean;
+  /** The inputs, from the PR read inside the pass and the upgrade as it is at that moment. */
+  build(pull: PullSnapshot, record: UpgradeRecord, ctx: PassContext): Promise<{ inputs: UpgradeInput[]; extraPatch?: PassOptions["extraPatch"] }>;
+}
+
+/**
+ * A pass that starts by reading the PR from GitHub (Kodiak's "re-evaluate this PR against fresh
+ * state"). The read is made inside the pass, after any pass queued before it on this upgrade
+ * has finished, so neither the PR nor the upgrade it decides from is older than the decision;
+ * the merge and the label change of the pass use the same read. `options.snapshot` is only for
+ * a read the caller made of a PR no pass can have touched yet (a new upgrade's).
+ */
+export function applyFromGitHub(deps: PipelineDeps, upgradeId: number, plan: FromGitHub, options: PassOptions): Promise<UpgradeRecord | null> {
+  return oneAtATime(upgradeId, () =>
+    pass(
+      deps,
+      upgradeId,
+      async (record, ctx) => plan.build(await ctx.readPull(), record, ctx),
+      options,
+      plan.reviews === true,
+    ),
+  );
+}
+
+/** An input that changes nothing, to save columns alone (a new title) as a decision does. */
+function unchangedHead(record: UpgradeRecord): UpgradeInput {
+  const s = record.state;
+  return { kind: "head_updated", facts: { headSha: s.headSha, additions: s.additions, deletions: s.deletions, files: [], guarded: s.guarded, urgent: s.urgent, nonApprovers: [] }, actor: null, via: "pull_request" };
+}
+
+type Inputs = (record: UpgradeRecord, ctx: PassContext) => Promise<{ inputs: readonly UpgradeInput[]; extraPatch?: PassOptions["extraPatch"] }>;
+
+async function pass(deps: PipelineDeps, upgradeId: number, inputsFor: Inputs, options: PassOptions, reviews = false): Promise<UpgradeRecord | null> {
+  const record = await deps.store.byId(upgradeId);
   if (!record) return null;
   const repo = splitRepository(record.repository);
   const port = await deps.github(record.installationId);
@@ -82,19 +110,17 @@ async function pass(deps: PipelineDeps, upgradeId: number, firstInput: UpgradeIn
     await reportInvalidConfig(deps, port, repo, record, configResult.error);
     return record;
   }
-  const config = configResult.config;
-  const presentation: Presentation = {
-    comments: [],
-    removeLabels: [],
-    syncLabel: false,
-    syncCheckRun: false,
-    closePr: [],
-    deleteBranch: [],
-    startStatus: record.state.status,
-    open: new Set(),
-  };
+  const ctx = createPassContext(
+    { deps, port, repo, config: configResult.config, upgradeId, pullNumber: record.state.pullNumber, deliveryId: options.deliveryId },
+    options.snapshot ?? null,
+    { reviews },
+  );
+  const { inputs, extraPatch } = await inputsFor(record, ctx);
+  const patch = { ...(options.extraPatch ?? {}), ...(extraPatch ?? {}) };
+  if (inputs.length === 0 && Object.keys(patch).length === 0) return record;
+  const presentation = emptyPresentation(record.state.status);
   try {
-    return await decideAndPresent(deps, port, repo, record, config, upgradeId, firstInput, options, presentation);
+    return await decideAndPresent(ctx, record, inputs.length > 0 ? inputs : [unchangedHead(record)], { ...options, extraPatch: patch }, presentation);
   } catch (error) {
     // Hand what this pass still owes to the sweep now rather than when the ownership lapses.
     await deps.store.releaseEffects([...presentation.open], deps.now()).catch(() => undefined);
@@ -102,24 +128,12 @@ async function pass(deps: PipelineDeps, upgradeId: number, firstInput: UpgradeIn
   }
 }
 
-async function decideAndPresent(
-  deps: PipelineDeps,
-  port: GitHubPort,
-  repo: RepoRef,
-  record: UpgradeRecord,
-  config: RepoConfig,
-  upgradeId: number,
-  firstInput: UpgradeInput,
-  options: PassOptions,
-  presentation: Presentation,
-): Promise<UpgradeRecord | null> {
-  let input: UpgradeInput | null = firstInput;
-  // A pass started by test results has just read the gate from GitHub; any other merge reads it first.
-  const gateReadFor = firstInput.kind === "tests" ? firstInput.results.sha : null;
+async function decideAndPresent(ctx: PassContext, record: UpgradeRecord, inputs: readonly UpgradeInput[], options: PassOptions, presentation: Presentation): Promise<UpgradeRecord | null> {
+  const queue = [...inputs];
   let extraPatch = options.extraPatch;
   let first = true;
-  while (input !== null) {
-    const saved = await decideAndSave(deps, upgradeId, input, config, options.deliveryId, extraPatch);
+  for (let input = queue.shift(); input !== undefined; input = queue.shift()) {
+    const saved = await decideAndSave(ctx, input, extraPatch);
     if (!saved) return null;
     // The status this pass starts from is the one its first decision was made on: when another
     // delivery changed the upgrade in between, that delivery presents its own change (labels,
@@ -128,36 +142,34 @@ async function decideAndPresent(
     first = false;
     extraPatch = undefined;
     record = saved.record;
-    input = null;
     for (const owed of saved.effects) {
       if (owed.owedId !== null) presentation.open.add(owed.owedId);
-      const followUp = await runEffect(deps, port, repo, record, config, owed, presentation, gateReadFor);
-      if (followUp) input = followUp;
+      const followUp = await runEffect(ctx, record, owed, presentation);
+      // A follow-up (the merge's or rollback's result) is decided before the rest of the inputs.
+      if (followUp) queue.unshift(followUp);
     }
   }
-  await present(deps, port, repo, record, config, presentation, options.labels ?? null);
+  await present(ctx, record, presentation);
   return record;
 }
 
 async function decideAndSave(
-  deps: PipelineDeps,
-  upgradeId: number,
+  ctx: PassContext,
   input: UpgradeInput,
-  config: RepoConfig,
-  deliveryId: string | null,
   extraPatch: PassOptions["extraPatch"],
 ): Promise<{ record: UpgradeRecord; effects: Array<Owed<Effect>>; decidedOn: UpgradeStatus } | null> {
+  const { deps, config, upgradeId } = ctx;
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
     const record = await deps.store.byId(upgradeId);
     if (!record) return null;
     const now = deps.now();
-    const ctx: DecideContext = {
+    const decideCtx: DecideContext = {
       now,
       urgentBypassesToday: record.state.urgent ? await deps.store.countUrgentBypasses(record.repository, new Date(now.getTime() - DAY_MS)) : 0,
       hasObjection: config.autoApprove.enabled ? await deps.store.hasObjection(record.id) : false,
       proposalRecorded: input.kind === "proposed" ? await deps.store.hasProposal(record.id) : undefined,
     };
-    const decision = await unlessRepeated(deps, record, deliveryId, decide(record.state, input, config, ctx));
+    const decision = await unlessRepeated(deps, record, ctx.deliveryId, decide(record.state, input, config, decideCtx));
     const patch = { ...(extraPatch ?? {}), ...decision.patch };
     const bypass = decision.events.some((e) => e.type === "upgrade.urgent_bypass");
     const owed = decision.effects.filter(isOwed);
@@ -165,7 +177,7 @@ async function decideAndSave(
       patch,
       approvals: decision.approvalsToAdd,
       events: decision.events,
-      deliveryId,
+      deliveryId: ctx.deliveryId,
       at: now,
       urgentBudget: bypass ? { since: new Date(now.getTime() - DAY_MS), max: config.urgent.maxPerDay } : undefined,
       owed: owed.length > 0 ? { effects: owed, status: patch.status ?? record.state.status, ownedUntil: new Date(now.getTime() + OWNED_EFFECT_MS) } : undefined,
@@ -200,16 +212,7 @@ function isOwed(effect: Effect): effect is Effect & OwedEffect {
   return effect.kind === "comment" || effect.kind === "close_pr" || effect.kind === "delete_branch";
 }
 
-async function runEffect(
-  deps: PipelineDeps,
-  port: GitHubPort,
-  repo: RepoRef,
-  record: UpgradeRecord,
-  config: RepoConfig,
-  { effect, owedId }: Owed<Effect>,
-  p: Presentation,
-  gateReadFor: string | null,
-): Promise<UpgradeInput | null> {
+async function runEffect(ctx: PassContext, record: UpgradeRecord, { effect, owedId }: Owed<Effect>, p: Presentation): Promise<UpgradeInput | null> {
   switch (effect.kind) {
     case "comment":
       p.comments.push({ effect: effect.body, owedId });
@@ -230,145 +233,8 @@ async function runEffect(
       p.deleteBranch.push(owedId);
       return null;
     case "merge":
-      return merge(port, repo, record, config, effect.sha, gateReadFor === effect.sha);
+      return merge(ctx, record, effect.sha);
     case "rollback":
-      return rollback(deps, port, repo, record);
-  }
-}
-
-async function merge(port: GitHubPort, repo: RepoRef, record: UpgradeRecord, config: RepoConfig, sha: string, gateJustRead: boolean): Promise<UpgradeInput> {
-  if (!gateJustRead) {
-    // The recorded gate may be stale: a check created or re-run since, whose webhook is late or
-    // was lost. The merge goes by what GitHub says now.
-    const results = evaluateTestGate(sha, await port.listChecks(repo, sha), config.requiredChecks);
-    if (results.state !== "passed") return { kind: "merge_gate_not_green", results };
-  }
-  // A rebase leaves no merge commit to ask, so the base head is read before merging (another
-  // merge landing in between would make it stale: rebase is the method that cannot tell).
-  const headBefore = config.mergeMethod === "rebase" ? await port.getBranchHead(repo, record.state.baseBranch) : null;
-  const outcome = await port.merge(repo, record.state.pullNumber, { sha, method: config.mergeMethod, title: `${record.title} (#${record.state.pullNumber})` });
-  if (!outcome.ok) return { kind: "merge_failed", message: `${outcome.status}: ${outcome.message}`, headMoved: outcome.headMoved };
-  // A merge or squash commit's first parent is the base head this merge really went onto. If
-  // it cannot be read, the pass fails with the merge claimed; the claim's recovery reads it.
-  const previousSha = headBefore ?? (await port.firstParent(repo, outcome.sha));
-  if (!previousSha) throw new Error(`merge commit ${outcome.sha} has no parent`);
-  return { kind: "merge_succeeded", mergeCommitSha: outcome.sha, previousSha };
-}
-
-async function rollback(deps: PipelineDeps, port: GitHubPort, repo: RepoRef, record: UpgradeRecord): Promise<UpgradeInput> {
-  const { mergeCommitSha, previousSha, baseBranch, pullNumber } = record.state;
-  const actor = "upgrade-queue";
-  if (!mergeCommitSha || !previousSha) return { kind: "rollback_failed", message: "the merge commit or the previous base head is unknown", actor };
-  try {
-    const restored = await port.restoreTree(repo, {
-      branch: baseBranch,
-      expectedHead: mergeCommitSha,
-      treeOf: previousSha,
-      message: `Roll back upgrade #${pullNumber}\n\nRestores the tree of ${previousSha}, the head of ${baseBranch} before #${pullNumber} was merged.`,
-    });
-    if (restored.ok) return { kind: "rollback_committed", rollbackSha: restored.sha, actor };
-    const pull = await port.getPull(repo, pullNumber);
-    const revert = await port.openRevertPull(repo, pull.nodeId, `Revert upgrade #${pullNumber}`, `Reverts #${pullNumber}, requested with \`/rollback\`. ${baseBranch} has moved on since it was merged.`);
-    return { kind: "revert_opened", pullNumber: revert.number, url: revert.url, actor };
-  } catch (error) {
-    deps.log.error({ err: error, repository: record.repository, pullNumber }, "rollback failed");
-    return { kind: "rollback_failed", message: error instanceof Error ? error.message : String(error), actor };
-  }
-}
-
-async function present(
-  deps: PipelineDeps,
-  port: GitHubPort,
-  repo: RepoRef,
-  record: UpgradeRecord,
-  config: RepoConfig,
-  p: Presentation,
-  labels: readonly string[] | null,
-): Promise<void> {
-  const n = record.state.pullNumber;
-  for (const name of p.removeLabels) await port.removeLabel(repo, n, name);
-  const changed = record.state.status !== p.startStatus;
-  if (p.syncLabel || changed) {
-    const present = labels ? labels.filter((l) => !p.removeLabels.includes(l)) : [`upgrade:${p.startStatus}`];
-    record = await showStateLabel(deps, port, repo, record, present);
-  }
-  if (p.syncCheckRun || changed) await syncCheckRun(deps, port, repo, record, config);
-  if (p.comments.length > 0) {
-    await port.comment(repo, n, p.comments.map((c) => c.effect).join("\n\n"));
-    await done(deps, p, p.comments.map((c) => c.owedId));
-  }
-  if (p.closePr.length > 0) {
-    await port.closePull(repo, n);
-    await done(deps, p, p.closePr);
-  }
-  if (p.deleteBranch.length > 0) {
-    await port.deleteBranch(repo, record.state.branchName);
-    await done(deps, p, p.deleteBranch);
-  }
-}
-
-async function done(deps: PipelineDeps, p: Presentation, ids: Array<number | null>): Promise<void> {
-  const owed = ids.filter((id): id is number => id !== null);
-  await deps.store.effectsDone(owed);
-  for (const id of owed) p.open.delete(id);
-}
-
-/**
- * Sets the `upgrade:<state>` label. Another replica may move the upgrade on while this pass
- * talks to GitHub, and its label change may land before ours: so whoever finishes re-reads the
- * state and, if it moved, shows the newest one. Returns the record it showed.
- */
-export async function showStateLabel(deps: PipelineDeps, port: GitHubPort, repo: RepoRef, record: UpgradeRecord, present: readonly string[]): Promise<UpgradeRecord> {
-  let shown = record;
-  let labels = [...present];
-  for (let round = 0; round < 3; round++) {
-    await port.setStateLabel(repo, record.state.pullNumber, shown.state.status, labels);
-    const latest = await deps.store.byId(record.id);
-    if (!latest || latest.state.status === shown.state.status) return shown;
-    labels = [`upgrade:${shown.state.status}`, ...labels];
-    shown = latest;
-  }
-  return shown;
-}
-
-export async function syncCheckRun(deps: PipelineDeps, port: GitHubPort, repo: RepoRef, record: UpgradeRecord, config: RepoConfig): Promise<void> {
-  await upsertCheckRunFor(deps, port, repo, record, (r) => checkRunView(r.state, config));
-}
-
-/**
- * Creates or updates the `Upgrade Queue` check run of the head. Its id is kept as `<id>@<sha>`
- * (a new head gets a new check run); creating one is claimed in the database first, and the
- * creator refreshes it if the upgrade changed meanwhile, so there is one per head.
- */
-async function upsertCheckRunFor(deps: PipelineDeps, port: GitHubPort, repo: RepoRef, record: UpgradeRecord, viewOf: (r: UpgradeRecord) => CheckRunView): Promise<void> {
-  const sha = record.state.headSha;
-  const detailsUrl = `${deps.publicUrl}/self-modify/queue/${record.id}`;
-  const existing = (r: UpgradeRecord) => (r.checkRunId?.endsWith(`@${sha}`) ? (r.checkRunId.slice(0, r.checkRunId.indexOf("@")) as string) : null);
-  let current = existing(record);
-  // A pending claim whose pass failed (GitHub down) lapses: the claim below takes it over then.
-  if (current === null || current.startsWith("pending:")) {
-    if (await deps.store.claimCheckRunCreation(record.id, sha, deps.now().getTime())) {
-      const id = await port.upsertCheckRun(repo, { id: null, headSha: sha, view: viewOf(record), detailsUrl });
-      await deps.store.setCheckRunId(record.id, `${id}@${sha}`);
-      const fresh = await deps.store.byId(record.id);
-      if (fresh && fresh.version !== record.version && fresh.state.headSha === sha) {
-        await port.upsertCheckRun(repo, { id, headSha: sha, view: viewOf(fresh), detailsUrl });
-      }
-      return;
-    }
-    const fresh = await deps.store.byId(record.id);
-    current = fresh ? existing(fresh) : null;
-    if (fresh) record = fresh;
-  }
-  // Another pass is creating it and will bring it up to date.
-  if (current === null || current.startsWith("pending:")) return;
-  await port.upsertCheckRun(repo, { id: current, headSha: sha, view: viewOf(record), detailsUrl });
-}
-
-export async function reportInvalidConfig(deps: PipelineDeps, port: GitHubPort, repo: RepoRef, record: UpgradeRecord, error: string): Promise<void> {
-  await upsertCheckRunFor(deps, port, repo, record, () => invalidConfigView(error));
-  // Say it on the PR once per distinct problem, not on every delivery.
-  if (await deps.store.recordConfigProblem(record, error)) {
-    await port.comment(repo, record.state.pullNumber, `Upgrade Queue takes no action until \`.github/upgrade-queue.yml\` on the default branch is fixed:\n\n${error}`);
+      return rollback(ctx, record);
   }
 }

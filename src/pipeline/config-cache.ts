@@ -11,6 +11,11 @@ import type { GitHubPort, RepoRef } from "../github/port.js";
 export interface ConfigCache {
   /** `port` may be a factory: building an installation client is skipped on a cache hit. */
   get(repository: string, port: GitHubPort | (() => Promise<GitHubPort>), repo: RepoRef): Promise<ConfigResult>;
+  /**
+   * The cached result when it is still fresh, without reading anything: what the webhook door
+   * settles deliveries with. `undefined` when the repository's config is not cached.
+   */
+  peek(repository: string): ConfigResult | undefined;
   invalidate(repository: string): void;
 }
 
@@ -35,6 +40,10 @@ export function createConfigCache(options: { ttlMs: number; now: () => number; m
         .finally(() => inflight.delete(repository));
       inflight.set(repository, load);
       return load;
+    },
+    peek(repository) {
+      const hit = entries.get(repository);
+      return hit && options.now() - hit.at < options.ttlMs ? hit.result : undefined;
     },
     invalidate(repository) {
       entries.delete(repository);

@@ -26,7 +26,7 @@ export function createDeliveryProcessor(deps: PipelineDeps) {
     const heartbeat = keepClaimed(id);
     let error: string | null = null;
     try {
-      const jobs = routeDelivery(delivery.event, JSON.parse(delivery.payload), deps.botLogin);
+      const jobs = routeDelivery(delivery.event, JSON.parse(delivery.payload), deps.botLogin, deps.appId);
       for (const job of jobs) await handleJob(deps, job, delivery.id);
     } catch (caught) {
       error = caught instanceof Error ? caught.message : String(caught);
@@ -59,7 +59,7 @@ export function createDeliveryProcessor(deps: PipelineDeps) {
       const started = performance.now();
       let outcome: "ignored" | "duplicate" | "accepted" = "ignored";
       try {
-        const jobs = routeDelivery(delivery.name, delivery.payload, deps.botLogin);
+        const jobs = routeDelivery(delivery.name, delivery.payload, deps.botLogin, deps.appId);
         const relevant = [];
         for (const job of jobs) {
           // When relevance cannot be told (GitHub down while reading the config), keep the

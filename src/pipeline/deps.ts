@@ -22,5 +22,7 @@ export interface PipelineDeps {
   publicUrl: string;
   /** The app's own bot login (`<slug>[bot]`): its events are dropped at the door. */
   botLogin: string | null;
+  /** The app's id (APP_ID): its own check runs and suites name it. */
+  appId: number | null;
   log: Log;
 }

@@ -6,16 +6,16 @@
 import { CONFIG_PATH, type RepoConfig } from "../config/repo-config.js";
 import { splitCommitMessage } from "../domain/head-facts.js";
 import { howToApprove } from "../domain/messages.js";
-import { evaluateTestGate } from "../domain/test-gate.js";
 import type { Actor, UpgradeInput } from "../domain/types.js";
-import type { GitHubPort, RepoRef } from "../github/port.js";
+import type { GitHubPort, PullSnapshot, RepoRef } from "../github/port.js";
 import { splitRepository } from "../github/port.js";
 import type { Job, Sender } from "../adapter/route-delivery.js";
 import type { UpgradeRecord } from "../store/upgrade-record.js";
-import { applyInput, reportInvalidConfig } from "./apply-input.js";
+import { applyFromGitHub, applyInput, reportInvalidConfig } from "./apply-input.js";
 import type { PipelineDeps } from "./deps.js";
 import { type FetchedHead, fetchHeadFacts, headFactsFrom } from "./head-facts.js";
-import { reportInvalidConfigOnSha } from "./invalid-config.js";
+import { reportInvalidConfigOnHead } from "./invalid-config.js";
+import { type HeadSync, type SyncCause, stripHowTo, syncHead } from "./sync-head.js";
 
 const DEFAULT_PREFIX = "self-modify/";
 
@@ -89,21 +89,13 @@ type JobOf<K extends Job["kind"]> = Extract<Job, { kind: K }>;
 async function handlePush(deps: PipelineDeps, job: JobOf<"push">, deliveryId: string | null): Promise<void> {
   const { port, repo, config, error } = await configFor(deps, job);
   if (!job.branch.startsWith(prefixOf(config))) return;
-  if (!config) return reportInvalidConfigOnSha(deps, port, repo, job.headSha, error ?? "invalid configuration");
+  if (!config) return reportInvalidConfigOnHead(deps, port, repo, { sha: job.headSha, pull: null }, error ?? "invalid configuration");
   const pushers = [job.pusher, ...job.commitLogins];
   const existing = await deps.store.openByBranch(job.repository, job.branch);
   if (existing) {
-    await finishProposal(deps, existing, job.pusher ?? "push", "push", deliveryId);
-    if (existing.state.headSha === job.headSha) {
-      // Same head (the synchronize event came first): only remember who pushed.
-      const facts = factsOfRecord(existing, pushers);
-      await applyInput(deps, existing.id, { kind: "head_updated", facts, actor: job.pusher, via: "push" }, { deliveryId });
-      return;
-    }
-    const pull = await port.getPull(repo, existing.state.pullNumber);
-    if (pull.headSha !== job.headSha) return; // a later push superseded this one; its own delivery follows
-    const head = await fetchHeadFacts(port, repo, { number: pull.number, headSha: pull.headSha, author: pull.author }, config, pushers);
-    await applyHeadUpdate(deps, existing, head, job.pusher, "push", deliveryId, pull.title, pull.body);
+    // The push is a reason to look: the head and its checks are read from the PR as it is now
+    // (a later push may have superseded this one; CI may have finished already).
+    await sync(deps, port, existing.id, config, { actor: job.pusher, via: "push", nonApprovers: pushers }, { deliveryId }, { kind: "proposed", via: "push", actor: job.pusher ?? "push" });
     return;
   }
   const base = config.baseBranch ?? job.defaultBranch;
@@ -116,7 +108,7 @@ async function handlePush(deps: PipelineDeps, job: JobOf<"push">, deliveryId: st
   const created = await port.createPull(repo, { head: job.branch, base, title, body: pullBody(body, head) });
   const pull = created === "exists" ? await port.findOpenPullByHead(repo, job.branch) : created;
   if (!pull) return;
-  await adopt(deps, job, pull, head, body, job.pusher ?? "push", "push", deliveryId);
+  await adopt(deps, { port, repo, config }, job, pull, head, body, job.pusher ?? "push", "push", deliveryId);
 }
 
 function pullBody(description: string, head: FetchedHead): string {
@@ -125,15 +117,21 @@ function pullBody(description: string, head: FetchedHead): string {
   return [description, stats, howToApprove()].filter((part) => part !== "").join("\n\n");
 }
 
+/**
+ * Records a new upgrade for `pull` and proposes it, in one pass with the checks that already
+ * completed on its head (read from GitHub now, CONTRACT §2).
+ */
 async function adopt(
   deps: PipelineDeps,
+  { port, repo, config }: { port: GitHubPort; repo: RepoRef; config: RepoConfig },
   job: Job,
-  pull: { number: number; headRef: string; baseRef: string; headSha: string; title: string; author: string | null; labels: string[] },
+  pull: { number: number; headRef: string; baseRef: string; headSha: string; title: string; author: string | null },
   head: FetchedHead,
   description: string,
   actor: string,
   via: "push" | "pull_request",
   deliveryId: string | null,
+  snapshot: PullSnapshot | null = null,
 ): Promise<void> {
   const { record, created } = await deps.store.create(
     {
@@ -159,111 +157,93 @@ async function adopt(
     [],
     deliveryId,
   );
-  if (created) await applyInput(deps, record.id, { kind: "proposed", via, actor }, { deliveryId, labels: pull.labels });
-  else await finishProposal(deps, record, actor, via, deliveryId, pull.labels);
+  // The caller's read is of a PR no pass has touched yet only when this call created the upgrade.
+  await sync(deps, port, record.id, config, { actor, via, nonApprovers: [] }, { deliveryId, snapshot: created ? snapshot : null }, { kind: "proposed", via, actor });
 }
 
 /**
- * A crash or a failed attempt between creating the upgrade and recording its proposal leaves an
- * upgrade without `upgrade.proposed` (no label, no check run): the retry, or any later delivery
- * about it, finishes the proposal. decide() records it once however many try at once.
+ * One pass from the PR as GitHub has it now: the proposal when it is not recorded yet (a crash
+ * or a failed attempt between creating the upgrade and recording its proposal leaves one
+ * without `upgrade.proposed`; decide() records it once however many try), then the head and
+ * its test gate.
  */
-async function finishProposal(
+async function sync(
   deps: PipelineDeps,
-  record: UpgradeRecord,
-  actor: string,
-  via: "push" | "pull_request",
-  deliveryId: string | null,
-  labels: readonly string[] | null = null,
+  port: GitHubPort,
+  upgradeId: number,
+  config: RepoConfig,
+  cause: SyncCause,
+  options: { deliveryId: string | null; snapshot?: PullSnapshot | null },
+  proposal: Extract<UpgradeInput, { kind: "proposed" }> | null,
 ): Promise<void> {
-  if (await deps.store.hasProposal(record.id)) return;
-  await applyInput(deps, record.id, { kind: "proposed", via, actor }, { deliveryId, labels });
-}
-
-function factsOfRecord(record: UpgradeRecord, extraNonApprovers: readonly (string | null)[]) {
-  const s = record.state;
-  return {
-    headSha: s.headSha,
-    additions: s.additions,
-    deletions: s.deletions,
-    files: [],
-    guarded: s.guarded,
-    urgent: s.urgent,
-    nonApprovers: extraNonApprovers.filter((l): l is string => typeof l === "string"),
-  };
-}
-
-async function applyHeadUpdate(
-  deps: PipelineDeps,
-  record: UpgradeRecord,
-  head: FetchedHead,
-  actor: string | null,
-  via: "push" | "pull_request" | "reconcile",
-  deliveryId: string | null,
-  title: string,
-  description: string,
-): Promise<void> {
-  await applyInput(deps, record.id, { kind: "head_updated", facts: head.facts, actor, via }, {
-    deliveryId,
-    extraPatch: { diffPreview: head.diffPreview, title, description: stripHowTo(description) },
-  });
-}
-
-/** The PR body the app wrote ends with the how-to; the description is what comes before it. */
-function stripHowTo(body: string): string {
-  const marker = body.indexOf("\n---\nThis is a self-modification");
-  return (marker === -1 ? body : body.slice(0, marker)).trim();
+  await applyFromGitHub(
+    deps,
+    upgradeId,
+    {
+      async build(pull, record) {
+        const head = await syncHead(port, splitRepository(record.repository), config, record, pull, cause);
+        const proposing = proposal && !(await deps.store.hasProposal(record.id)) ? [proposal] : [];
+        return { inputs: [...proposing, ...head.inputs], extraPatch: head.extraPatch };
+      },
+    },
+    options,
+  );
 }
 
 async function handlePull(deps: PipelineDeps, job: JobOf<"pull">, deliveryId: string | null): Promise<void> {
-  const { pull, sender } = job;
-  if (job.action === "closed" && pull.merged) {
-    const reverted = await deps.store.byRevertPull(job.repository, pull.number);
+  const { pull: payload, sender } = job;
+  if (job.action === "closed" && payload.merged) {
+    const reverted = await deps.store.byRevertPull(job.repository, payload.number);
     if (reverted) {
-      await applyInput(deps, reverted.id, { kind: "revert_merged", actor: pull.mergedBy ?? sender.login, via: "close" }, { deliveryId });
+      await applyInput(deps, reverted.id, { kind: "revert_merged", actor: payload.mergedBy ?? sender.login, via: "close" }, { deliveryId });
       return;
     }
   }
   const { port, repo, config, error } = await configFor(deps, job);
-  if (!pull.headRef.startsWith(prefixOf(config))) return;
-  const existing = await deps.store.byPull(job.repository, pull.number);
+  if (!payload.headRef.startsWith(prefixOf(config))) return;
+  const existing = await deps.store.byPull(job.repository, payload.number);
+  if (!existing && job.action === "closed") return;
+  if (!config) {
+    if (existing) return reportInvalidConfig(deps, port, repo, existing, error ?? "invalid configuration");
+    return reportInvalidConfigOnHead(deps, port, repo, { sha: payload.headSha, pull: payload.number }, error ?? "invalid configuration");
+  }
   if (!existing) {
-    if (job.action === "closed") return;
-    if (!config) return reportInvalidConfigOnSha(deps, port, repo, pull.headSha, error ?? "invalid configuration");
+    const pull = await port.readPull(repo, payload.number);
+    if (pull.state !== "open") return;
     const head = await fetchHeadFacts(port, repo, pull, config, []);
-    await adopt(deps, job, pull, head, stripHowTo(pull.body), sender.login, "pull_request", deliveryId);
+    await adopt(deps, { port, repo, config }, job, pull, head, stripHowTo(pull.body), sender.login, "pull_request", deliveryId, pull);
     return;
   }
-  await finishProposal(deps, existing, sender.login, "pull_request", deliveryId, pull.labels);
-  const options = { deliveryId, labels: pull.labels };
-  switch (job.action) {
-    case "closed": {
-      const merged = pull.merged && existing.state.status !== "applied" && existing.state.status !== "rolled_back";
-      const previousSha = merged && pull.mergeCommitSha ? await port.firstParent(repo, pull.mergeCommitSha) : null;
-      await applyInput(deps, existing.id, { kind: "closed", merged: pull.merged, actor: pull.merged ? (pull.mergedBy ?? sender.login) : sender.login, via: "close", mergeCommitSha: pull.mergeCommitSha, previousSha }, options);
-      return;
-    }
-    case "reopened":
-      await applyInput(deps, existing.id, { kind: "reopened", actor: sender.login, via: "pull_request" }, options);
-      if (pull.headSha !== existing.state.headSha && config) {
-        const head = await fetchHeadFacts(port, repo, pull, config, []);
-        const fresh = (await deps.store.byId(existing.id)) ?? existing;
-        await applyHeadUpdate(deps, fresh, head, sender.login, "pull_request", deliveryId, pull.title, pull.body);
-      }
-      return;
-    case "edited": {
-      // A new title or description: mirrored, no transition.
-      const facts = factsOfRecord(existing, []);
-      await applyInput(deps, existing.id, { kind: "head_updated", facts, actor: sender.login, via: "pull_request" }, { ...options, extraPatch: { title: pull.title, description: stripHowTo(pull.body) } });
-      return;
-    }
-    case "synchronize":
-    case "opened":
-    case "ready_for_review":
-      if (pull.headSha === existing.state.headSha || !config) return;
-      await applyHeadUpdate(deps, existing, await fetchHeadFacts(port, repo, pull, config, [sender.login]), sender.login, "push", deliveryId, pull.title, pull.body);
-      return;
+  // The delivery says something happened to the PR; what it is now decides (a close may have
+  // been undone by a reopen since, a reopen by a close).
+  await applyFromGitHub(deps, existing.id, { build: (pull, record) => pullInputs(deps, port, config, job, pull, record) }, { deliveryId });
+}
+
+async function pullInputs(deps: PipelineDeps, port: GitHubPort, config: RepoConfig, job: JobOf<"pull">, pull: PullSnapshot, record: UpgradeRecord): Promise<HeadSync> {
+  const { sender } = job;
+  const repo = splitRepository(record.repository);
+  const proposing: UpgradeInput[] = (await deps.store.hasProposal(record.id)) ? [] : [{ kind: "proposed", via: "pull_request", actor: sender.login }];
+  const { status } = record.state;
+  const byThisDelivery = (action: JobOf<"pull">["action"]) => job.action === action;
+  if (pull.merged) {
+    if (status === "applied" || status === "rolled_back") return { inputs: [] };
+    const previousSha = pull.mergeCommitSha ? await port.firstParent(repo, pull.mergeCommitSha) : null;
+    const actor = pull.mergedBy ?? (byThisDelivery("closed") ? sender.login : null);
+    return { inputs: [...proposing, { kind: "closed", merged: true, actor, via: byThisDelivery("closed") ? "close" : "reconcile", mergeCommitSha: pull.mergeCommitSha, previousSha }] };
   }
+  if (pull.state === "closed") {
+    return { inputs: [...proposing, { kind: "closed", merged: false, actor: byThisDelivery("closed") ? sender.login : null, via: byThisDelivery("closed") ? "close" : "reconcile" }] };
+  }
+  // Open now: a reopened upgrade is proposed again, then its head and checks are taken as they are.
+  const reopened: UpgradeInput[] =
+    status === "rejected" || status === "expired"
+      ? [{ kind: "reopened", actor: byThisDelivery("reopened") ? sender.login : "reconcile", via: byThisDelivery("reopened") ? "pull_request" : "reconcile" }]
+      : [];
+  const pushed = job.action === "synchronize" || job.action === "opened" || job.action === "ready_for_review";
+  const cause: SyncCause = { actor: sender.login, via: pushed ? "push" : "pull_request", nonApprovers: pushed ? [sender.login] : [] };
+  const head = await syncHead(port, repo, config, record, pull, cause);
+  const edited = job.action === "edited" ? { title: pull.title, description: stripHowTo(pull.body) } : {};
+  return { inputs: [...proposing, ...reopened, ...head.inputs], extraPatch: { ...(head.extraPatch ?? {}), ...edited } };
 }
 
 /** The actor with their repository permission, looked up only when it can matter. */
@@ -284,16 +264,45 @@ async function upgradeWithConfig(deps: PipelineDeps, job: Job & { pullNumber: nu
     await reportInvalidConfig(deps, port, repo, record, error ?? "invalid configuration");
     return null;
   }
-  return { record, port, repo };
+  return { record, port, repo, config };
 }
 
 async function handleReview(deps: PipelineDeps, job: JobOf<"review">, deliveryId: string | null): Promise<void> {
   const found = await upgradeWithConfig(deps, job);
   if (!found) return;
-  const { record, port, repo } = found;
-  const actor = await actorFor(port, repo, job.sender, record);
-  const input: UpgradeInput = job.state === "approved" ? { kind: "approve", actor, sha: job.sha, via: "review" } : { kind: "changes_requested", actor, via: "review" };
-  await applyInput(deps, record.id, input, { deliveryId });
+  const { record, port, repo, config } = found;
+  // The PR now, with its reviews: the pass decides (and merges, when this approval completes
+  // the gate) from this one read.
+  await applyFromGitHub(
+    deps,
+    record.id,
+    {
+      reviews: true,
+      async build(pull, current) {
+        const review = job.reviewId === null ? undefined : pull.reviews?.find((r) => r.id === job.reviewId);
+        if (review?.state === "DISMISSED") return { inputs: [] }; // dismissed before the app looked: it never counted
+        const actor = await reviewer(port, repo, job.sender, current, config, review?.authorCanPush === true);
+        const input: UpgradeInput = job.state === "approved" ? { kind: "approve", actor, sha: review?.commitSha ?? job.sha, via: "review" } : { kind: "changes_requested", actor, via: "review" };
+        const head = await syncHead(port, repo, config, current, pull, { actor: null, via: "review", nonApprovers: [] });
+        return { inputs: [...head.inputs, input], extraPatch: head.extraPatch };
+      },
+    },
+    { deliveryId },
+  );
+}
+
+/**
+ * A reviewer's permission. GitHub's read of the review says whether its author can push (write
+ * or more), which is all an unguarded upgrade needs; a guarded one needs to know maintain or
+ * admin, and a refusal names the exact permission, so those ask the permission API.
+ */
+async function reviewer(port: GitHubPort, repo: RepoRef, sender: Sender, record: UpgradeRecord, config: RepoConfig, canPush: boolean): Promise<Actor> {
+  const excluded = sender.isBot || record.state.nonApprovers.some((l) => l.toLowerCase() === sender.login.toLowerCase());
+  if (excluded) return { login: sender.login, isBot: sender.isBot, permission: null };
+  if (canPush && !record.state.guarded && !config.approvers.some((l) => l.toLowerCase() === sender.login.toLowerCase())) {
+    return { login: sender.login, isBot: sender.isBot, permission: "write" };
+  }
+  return actorFor(port, repo, sender, record);
 }
 
 async function handleComment(deps: PipelineDeps, job: JobOf<"comment">, deliveryId: string | null): Promise<void> {
@@ -323,14 +332,24 @@ async function handleLabel(deps: PipelineDeps, job: JobOf<"label">, deliveryId: 
   const actor = await actorFor(port, repo, job.sender, record);
   const input: UpgradeInput =
     job.label === "upgrade:approved" ? { kind: "approve", actor, sha: job.headSha, via: "label" } : { kind: "reject", actor, reason: null, via: "label" };
-  await applyInput(deps, record.id, input, { deliveryId, labels: job.labels });
+  await applyInput(deps, record.id, input, { deliveryId });
 }
 
+/**
+ * A check run, suite or status on an upgrade's head: the gate is read from GitHub (all checks
+ * of the PR's head as it is now; one payload tells nothing of the others). A check on a SHA
+ * that is no upgrade's head is dropped: when that SHA becomes a head, its checks are read then.
+ */
 async function handleChecks(deps: PipelineDeps, job: JobOf<"checks">, deliveryId: string | null): Promise<void> {
   const ids = await deps.store.idsByHeadSha(job.repository, job.sha);
   if (ids.length === 0) return;
   const { port, repo, config } = await configFor(deps, job);
   if (!config) return;
-  const results = evaluateTestGate(job.sha, await port.listChecks(repo, job.sha), config.requiredChecks);
-  for (const id of ids) await applyInput(deps, id, { kind: "tests", results, via: "check" }, { deliveryId });
+  for (const id of ids) {
+    const record = await deps.store.byId(id);
+    if (!record || !PENDING_OR_FAILED.includes(record.state.status)) continue;
+    await sync(deps, port, id, config, { actor: null, via: "check", nonApprovers: [] }, { deliveryId }, null);
+  }
 }
+
+const PENDING_OR_FAILED: readonly string[] = ["proposed", "approved", "failed"];

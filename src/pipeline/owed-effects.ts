@@ -52,7 +52,7 @@ async function deliver(deps: PipelineDeps, upgradeId: number, rows: PendingEffec
   const repo = splitRepository(record.repository);
   const n = record.state.pullNumber;
   const port = await deps.github(record.installationId);
-  const pull = await port.getPull(repo, n);
+  const pull = await port.readPull(repo, n);
 
   const shown = await showStateLabel(deps, port, repo, record, pull.labels);
   const config = await deps.configs.get(record.repository, port, repo);
@@ -74,6 +74,8 @@ async function deliver(deps: PipelineDeps, upgradeId: number, rows: PendingEffec
   if (close.some(stillMeant) && pull.state === "open") await port.closePull(repo, n);
   await deps.store.effectsDone(close.map((r) => r.id));
   const branch = rows.filter((r) => r.kind === "delete_branch");
-  if (branch.some(stillMeant)) await port.deleteBranch(repo, record.state.branchName);
+  // GitHub deletes a merged PR's branch itself when the repository asks it to.
+  const gitHubDeletes = record.state.status === "applied" && pull.deleteBranchOnMerge;
+  if (branch.some(stillMeant) && !gitHubDeletes) await port.deleteBranch(repo, record.state.branchName);
   await deps.store.effectsDone(branch.map((r) => r.id));
 }

@@ -11,6 +11,12 @@ import { createWriteLock } from "./write-lock.js";
 
 export type { NewUpgrade, OwedEffect, PendingEffectRow, SaveInput, UpgradeStore } from "./store-ports.js";
 
+/**
+ * Prisma waits 2 s by default for a connection to start a transaction: a busy replica (40
+ * deliveries at once on a loaded machine) missed that, and the delivery had to wait for its retry.
+ */
+const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 20_000 };
+
 export function createUpgradeStore(db: Db, options: { serialiseWrites: boolean }): UpgradeStore {
   const lock = createWriteLock(options.serialiseWrites);
 
@@ -57,7 +63,7 @@ export function createUpgradeStore(db: Db, options: { serialiseWrites: boolean }
               data: events.map((event) => eventRow(row.id, data.repository, data.pullNumber, event, deliveryId, data.proposedAt)),
             });
             return row.id;
-          }),
+          }, TRANSACTION_OPTIONS),
         );
         return { record: (await load({ id })) as UpgradeRecord, created: true };
       } catch (error) {
@@ -119,7 +125,7 @@ export function createUpgradeStore(db: Db, options: { serialiseWrites: boolean }
             owed.push(row.id);
           }
           return { owed };
-        }),
+        }, TRANSACTION_OPTIONS),
       );
     },
 

@@ -4,16 +4,14 @@
  * recorded with `via: reconcile`.
  */
 import type { RepoConfig } from "../config/repo-config.js";
-import type { UpgradeStatus } from "../domain/types.js";
-import type { UpgradeRecord } from "../store/upgrade-record.js";
-import { evaluateTestGate } from "../domain/test-gate.js";
-import type { GitHubPort, PullFacts, RepoRef } from "../github/port.js";
+import type { UpgradeInput } from "../domain/types.js";
+import type { GitHubPort, PullFacts, PullSnapshot, RepoRef } from "../github/port.js";
 import { splitRepository } from "../github/port.js";
-import { applyInput, showStateLabel, syncCheckRun } from "../pipeline/apply-input.js";
+import { applyFromGitHub, showStateLabel } from "../pipeline/apply-input.js";
 import { STATE_LABELS } from "../github/octokit-port.js";
 import type { PipelineDeps } from "../pipeline/deps.js";
 import { handleJob } from "../pipeline/handle-job.js";
-import { fetchHeadFacts } from "../pipeline/head-facts.js";
+import { syncHead } from "../pipeline/sync-head.js";
 
 const LABEL_REPAIR_SETTLE_MS = 2 * 60_000;
 
@@ -79,12 +77,11 @@ async function reconcilePull(
   config: RepoConfig,
   installationId: number,
   repository: { fullName: string; private: boolean; defaultBranch: string },
-  pull: PullFacts,
+  listed: PullFacts,
 ): Promise<void> {
-  const existing = await deps.store.byPull(repository.fullName, pull.number);
-  const options = { deliveryId: null, labels: pull.labels };
+  const existing = await deps.store.byPull(repository.fullName, listed.number);
   if (!existing) {
-    if (pull.state !== "open") return;
+    if (listed.state !== "open") return;
     const job = {
       kind: "pull" as const,
       action: "opened" as const,
@@ -92,62 +89,51 @@ async function reconcilePull(
       installationId,
       private: repository.private,
       defaultBranch: repository.defaultBranch,
-      pull,
-      sender: { login: pull.author ?? "reconcile", isBot: false },
+      pull: listed,
+      sender: { login: listed.author ?? "reconcile", isBot: false },
     };
     await handleJob(deps, job, null);
     return;
   }
   const { status } = existing.state;
-  if (pull.state === "closed") {
-    if (pull.merged && status !== "applied" && status !== "rolled_back") {
-      // The pull request list does not say who merged (no `merged_by`): the single PR does.
-      const mergedBy = pull.mergedBy ?? (await port.getPull(repo, pull.number)).mergedBy;
-      const previousSha = pull.mergeCommitSha ? await port.firstParent(repo, pull.mergeCommitSha) : null;
-      await applyInput(deps, existing.id, { kind: "closed", merged: true, actor: mergedBy ?? "reconcile", via: "reconcile", mergeCommitSha: pull.mergeCommitSha, previousSha }, options);
-    } else if (!pull.merged && (status === "proposed" || status === "approved" || status === "failed")) {
-      await applyInput(deps, existing.id, { kind: "closed", merged: false, actor: "reconcile", via: "reconcile" }, options);
-    } else {
-      // Already recorded: its label may still be wrong (the transition's label write failed).
-      await repairStateLabel(deps, port, repo, await deps.store.byId(existing.id), status, pull);
-    }
-    return;
-  }
-  if (status === "rejected" || status === "expired") {
-    // The list is a snapshot: the app may have closed this PR (expiry, rejection) since it was
-    // taken. Only a PR that is open now was reopened.
-    const now = await port.getPull(repo, pull.number);
-    if (now.state !== "open") return;
-    await applyInput(deps, existing.id, { kind: "reopened", actor: "reconcile", via: "reconcile" }, options);
-  }
-  if (pull.headSha !== existing.state.headSha) {
-    const head = await fetchHeadFacts(port, repo, pull, config, []);
-    await applyInput(deps, existing.id, { kind: "head_updated", facts: head.facts, actor: "reconcile", via: "reconcile" }, { ...options, extraPatch: { diffPreview: head.diffPreview } });
-  }
-  const fresh = await deps.store.byId(existing.id);
-  await repairStateLabel(deps, port, repo, fresh, status, pull);
-  // A check run whose creation failed (its pass claimed it, then GitHub answered 5xx) is created
-  // here once the claim has lapsed: a retried delivery about the same head presents nothing.
-  if (fresh && pull.state === "open" && (fresh.checkRunId === null || fresh.checkRunId.startsWith("pending:") || !fresh.checkRunId.endsWith(`@${fresh.state.headSha}`))) {
-    await syncCheckRun(deps, port, repo, fresh, config);
-  }
-  if (fresh && (fresh.state.status === "proposed" || fresh.state.status === "approved")) {
-    const results = evaluateTestGate(fresh.state.headSha, await port.listChecks(repo, fresh.state.headSha), config.requiredChecks);
-    await applyInput(deps, fresh.id, { kind: "tests", results, via: "reconcile" }, options);
-  }
-}
-
-/**
- * A transition whose label change failed (GitHub down) is put right here. When this pass
- * changed the state itself (`status` is what it started from), its transition already set the
- * label (from the same listed labels): doing it again here would repeat those requests.
- * A change made in the last two minutes (`deps.now()`, the wall clock in production, as
- * `updatedAt` is) may still be on its way to GitHub, its pass (maybe on another replica)
- * setting the label now: repairing it would race that pass.
- */
-async function repairStateLabel(deps: PipelineDeps, port: GitHubPort, repo: RepoRef, fresh: UpgradeRecord | null, status: UpgradeStatus, pull: PullFacts): Promise<void> {
-  const settled = fresh !== null && deps.now().getTime() - fresh.updatedAt.getTime() > LABEL_REPAIR_SETTLE_MS && fresh.state.mergeClaimSha === null;
-  if (!fresh || !settled || fresh.state.status !== status) return;
+  const terminal = status !== "proposed" && status !== "approved" && status !== "failed";
+  // Nothing a list of closed PRs can tell about a settled upgrade.
+  if (listed.state === "closed" && (status === "applied" || status === "rolled_back" || (!listed.merged && terminal))) return;
+  // The list is a snapshot taken before this loop got here (the app may have closed or merged
+  // the PR since), and lacks who merged: the PR itself is read again, inside the pass, and decides.
+  let seen: PullSnapshot | null = null;
+  const before = existing.version;
+  const fresh = await applyFromGitHub(
+    deps,
+    existing.id,
+    {
+      async build(pull, record) {
+        seen = pull;
+        const current = record.state.status;
+        const pending = current === "proposed" || current === "approved" || current === "failed";
+        if (pull.merged) {
+          if (current === "applied" || current === "rolled_back") return { inputs: [] };
+          const previousSha = pull.mergeCommitSha ? await port.firstParent(repo, pull.mergeCommitSha) : null;
+          return { inputs: [{ kind: "closed", merged: true, actor: pull.mergedBy ?? "reconcile", via: "reconcile", mergeCommitSha: pull.mergeCommitSha, previousSha }] };
+        }
+        if (pull.state === "closed") return { inputs: pending ? [{ kind: "closed", merged: false, actor: "reconcile", via: "reconcile" }] : [] };
+        const reopened: UpgradeInput[] = current === "rejected" || current === "expired" ? [{ kind: "reopened", actor: "reconcile", via: "reconcile" }] : [];
+        if (reopened.length === 0 && !pending) return { inputs: [] };
+        const head = await syncHead(port, repo, config, record, pull, { actor: "reconcile", via: "reconcile", nonApprovers: [] });
+        return { inputs: [...reopened, ...head.inputs], extraPatch: head.extraPatch };
+      },
+    },
+    { deliveryId: null },
+  );
+  const pull = seen as PullSnapshot | null;
+  // A transition whose label change failed (GitHub down) is put right here. When this pass
+  // changed the upgrade itself, its transition already set the label from the same read.
+  // A change made in the last two minutes (`deps.now()`: the wall clock in production, as `updatedAt` is) may still be on its
+  // way to GitHub, its pass (maybe on another replica) setting the label now: repairing it
+  // would race that pass.
+  if (!fresh || !pull || pull.state !== "open" || fresh.version !== before) return;
+  const settled = deps.now().getTime() - fresh.updatedAt.getTime() > LABEL_REPAIR_SETTLE_MS && fresh.state.mergeClaimSha === null;
+  if (!settled) return;
   const wanted = `upgrade:${fresh.state.status}`;
   // On a proposed upgrade, `upgrade:approved`/`upgrade:rejected` may be a person's decision
   // whose webhook was missed: left for the label handler, never removed silently here.

@@ -81,7 +81,7 @@ async function recoverMergeClaims(deps: PipelineDeps): Promise<void> {
     try {
       const port = await deps.github(claim.installationId);
       const repo = splitRepository(claim.repository);
-      const pull = await port.getPull(repo, claim.pullNumber);
+      const pull = await port.readPull(repo, claim.pullNumber);
       if (pull.merged) {
         const previousSha = pull.mergeCommitSha ? await port.firstParent(repo, pull.mergeCommitSha) : null;
         await applyInput(deps, claim.id, { kind: "merge_succeeded", mergeCommitSha: pull.mergeCommitSha ?? "", previousSha: previousSha ?? "" }, { deliveryId: null });

@@ -8,6 +8,7 @@ import { useTestApp } from "../support/use-test-app.js";
 import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { FULL, checkRun, comment, labeled, pullRequest, push, review, sha } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
+import { readPull, setLabels } from "../rules/github.js";
 
 const repoPath = `/repos/${FULL}`;
 const BRANCH = "self-modify/cache";
@@ -28,9 +29,10 @@ function permission(login: string, level: string) {
   nock(API).get(`${repoPath}/collaborators/${login}/permission`).reply(200, { permission: level === "maintain" ? "write" : level === "triage" ? "read" : level, role_name: level, user: { login } });
 }
 
+/** The state label moves to `to` (one PUT: `from` is what the pass read on the PR), and the check run follows. */
 function stateChange(from: string, to: string, checkRun: (body: Record<string, any>) => boolean) {
-  nock(API).post(`${repoPath}/issues/12/labels`, { labels: [`upgrade:${to}`] }).reply(200, []);
-  nock(API).delete(`${repoPath}/issues/12/labels/upgrade%3A${from}`).reply(200, []);
+  void from; // the PUT replaces it: named for the reader
+  setLabels(12, [`upgrade:${to}`]);
   nock(API).patch(`${repoPath}/check-runs/77`, checkRun).reply(200, { id: 77 });
 }
 
@@ -40,12 +42,22 @@ function expectComment(...parts: string[]) {
     .reply(201, { id: 1 });
 }
 
+/**
+ * A review pass reads the head's test gate too. The seeded upgrade has none recorded yet, so its
+ * check run now shows what GitHub has: no checks yet (no event: the gate is still pending).
+ */
+function gateReadFirstTime() {
+  nock(API).patch(`${repoPath}/check-runs/77`, (b) => b.output.summary.includes("no checks reported yet")).reply(200, { id: 77 });
+}
+
 const deleteBranch = () => nock(API).delete(/\/repos\/acme\/agent\/git\/refs\/heads(%2F|\/)self-modify(%2F|\/)cache/).reply(204);
 
 describe("rejection", () => {
   it("closing the PR unmerged rejects it", async () => {
     const id = await seedUpgrade(app.db);
     noConfig();
+    // The delivery is a reason to look: GitHub says the PR is closed now.
+    readPull(12, { head: SEED_HEAD, branch: BRANCH, state: "closed", labels: ["upgrade:proposed"] });
     stateChange("proposed", "rejected", (b) => b.conclusion === "failure" && b.output.title === "Rejected");
     deleteBranch();
     await app.send("pull_request", pullRequest("closed", { number: 12, branch: BRANCH, head: SEED_HEAD, sender: "alice", labels: ["upgrade:proposed"] }));
@@ -59,6 +71,8 @@ describe("rejection", () => {
     const id = await seedUpgrade(app.db);
     noConfig();
     permission("alice", "write");
+    // The labels are read from GitHub right before the state label changes.
+    readPull(12, { head: SEED_HEAD, branch: BRANCH, labels: ["upgrade:proposed"] });
     stateChange("proposed", "rejected", (b) => b.conclusion === "failure");
     expectComment("Rejected by @alice", "caches forever");
     nock(API).patch(`${repoPath}/pulls/12`, { state: "closed" }).reply(200, {});
@@ -72,8 +86,10 @@ describe("rejection", () => {
     const id = await seedUpgrade(app.db);
     noConfig();
     permission("alice", "admin");
-    // The label the person added is the new state's label: only the old one goes.
-    nock(API).delete(`${repoPath}/issues/12/labels/upgrade%3Aproposed`).reply(200, []);
+    // GitHub shows both state labels; the one the person added is the new state's: the app's
+    // one request leaves only it.
+    readPull(12, { head: SEED_HEAD, branch: BRANCH, labels: ["upgrade:proposed", "upgrade:rejected"] });
+    setLabels(12, ["upgrade:rejected"]);
     nock(API).patch(`${repoPath}/check-runs/77`).reply(200, { id: 77 });
     expectComment("Rejected by @alice");
     nock(API).patch(`${repoPath}/pulls/12`, { state: "closed" }).reply(200, {});
@@ -87,16 +103,20 @@ describe("rejection", () => {
 
 describe("approvals that do not count", () => {
   it.each([
-    { who: "the agent that pushed the commits", login: "agent", type: "User", level: null, reason: "authored, committed or pushed" },
-    { who: "a bot", login: "helper[bot]", type: "Bot", level: null, reason: "is a bot account" },
-    { who: "a read-only user", login: "rita", type: "User", level: "read", reason: "has read permission" },
-    { who: "a triage user", login: "tom", type: "User", level: "triage", reason: "has triage permission" },
-  ])("a review by $who is refused with a comment and recorded", async ({ login, type, level, reason }) => {
+    // The agent and the bot can push (GitHub says so), and are refused all the same.
+    { who: "the agent that pushed the commits", login: "agent", type: "User", canPush: true, level: null, reason: "authored, committed or pushed" },
+    { who: "a bot", login: "helper[bot]", type: "Bot", canPush: true, level: null, reason: "is a bot account" },
+    { who: "a read-only user", login: "rita", type: "User", canPush: false, level: "read", reason: "has read permission" },
+    { who: "a triage user", login: "tom", type: "User", canPush: false, level: "triage", reason: "has triage permission" },
+  ])("a review by $who is refused with a comment and recorded", async ({ login, type, canPush, level, reason }) => {
     const id = await seedUpgrade(app.db);
     noConfig();
+    readPull(12, { head: SEED_HEAD, branch: BRANCH, labels: ["upgrade:proposed"], reviews: [{ id: 4242, author: login, commit: SEED_HEAD, canPush }] }, { reviews: true });
+    // Only someone GitHub says cannot push has their exact permission looked up (for the refusal).
     if (level) permission(login, level);
+    gateReadFirstTime();
     expectComment("`approve` was not accepted", reason);
-    await app.send("pull_request_review", review({ number: 12, branch: BRANCH, head: SEED_HEAD, reviewer: login, state: "approved", type }));
+    await app.send("pull_request_review", review({ number: 12, branch: BRANCH, head: SEED_HEAD, reviewer: login, state: "approved", type, id: 4242 }));
     expectAllMocksUsed();
     const upgrade = await app.db.upgrade.findUniqueOrThrow({ where: { id } });
     expect(upgrade.status).toBe("proposed");
@@ -118,9 +138,11 @@ describe("approvals that do not count", () => {
   it("an approval of an older commit does not count, and the app says so", async () => {
     const id = await seedUpgrade(app.db);
     noConfig();
-    permission("alice", "write");
+    // GitHub says alice can push (no permission lookup), and that her review is of an older commit.
+    readPull(12, { head: SEED_HEAD, branch: BRANCH, labels: ["upgrade:proposed"], reviews: [{ id: 4242, author: "alice", commit: sha("0"), canPush: true }] }, { reviews: true });
+    gateReadFirstTime();
     expectComment("does not count");
-    await app.send("pull_request_review", review({ number: 12, branch: BRANCH, head: SEED_HEAD, reviewer: "alice", state: "approved", commitId: sha("0") }));
+    await app.send("pull_request_review", review({ number: 12, branch: BRANCH, head: SEED_HEAD, reviewer: "alice", state: "approved", commitId: sha("0"), id: 4242 }));
     expectAllMocksUsed();
     expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).status).toBe("proposed");
   });
@@ -130,11 +152,8 @@ describe("the test gate", () => {
   it("failing checks on the approved commit block the merge: failed, explained, nothing merged", async () => {
     const id = await seedUpgrade(app.db, { status: "approved", approvedSha: SEED_HEAD, approvals: [{ login: "alice" }], testResults: { state: "pending" } });
     noConfig();
-    nock(API).get(`${repoPath}/commits/${SEED_HEAD}/check-runs`).query(true).reply(200, {
-      total_count: 1,
-      check_runs: [{ id: 60, name: "test", status: "completed", conclusion: "failure", html_url: "https://ci.example.com/60", app: { id: 99 } }],
-    });
-    nock(API).get(`${repoPath}/commits/${SEED_HEAD}/status`).query(true).reply(200, { state: "pending", statuses: [] });
+    // The check event is a reason to look: the PR's head and its checks as GitHub has them now.
+    readPull(12, { head: SEED_HEAD, branch: BRANCH, labels: ["upgrade:approved"], checks: [{ name: "test", conclusion: "failure" }] });
     stateChange("approved", "failed", (b) => b.conclusion === "failure" && b.output.title === "Failed");
     expectComment("Failed", "tests failed");
     await app.send("check_run", checkRun({ head: SEED_HEAD, name: "test", conclusion: "failure" }));
@@ -149,6 +168,11 @@ describe("the test gate", () => {
 describe("invalid configuration", () => {
   it("a pushed upgrade branch gets a check run naming the bad key, and no PR", async () => {
     nock(API).get(CONFIG).reply(200, "requiredApprovals: 0\nmergeMethod: fast-forward\n");
+    // The app asks whether it already reported on this head (one check run per head): not yet.
+    nock(API)
+      .get(`${repoPath}/commits/${sha("e")}/check-runs`)
+      .query({ check_name: "Upgrade Queue", app_id: "1", per_page: "1" })
+      .reply(200, { total_count: 0, check_runs: [] });
     nock(API)
       .post(`${repoPath}/check-runs`, (b) => b.head_sha === sha("e") && b.conclusion === "action_required" && b.output.summary.includes("`requiredApprovals`") && b.output.summary.includes("`mergeMethod`"))
       .reply(201, { id: 5 });

@@ -7,6 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type TestApp, createTestApp } from "../support/app.js";
 import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { FULL, checkRun, push, review, sha } from "../support/payloads.js";
+import { readPull } from "../support/read-pull-mock.js";
+import { mergeMutation } from "../rules/github.js";
 
 const repoPath = `/repos/${FULL}`;
 const BRANCH = "self-modify/fix-typo";
@@ -58,7 +60,9 @@ describe("happy path", () => {
         labels: [],
         html_url: `https://github.com/${FULL}/pull/7`,
       });
-    github.post(`${repoPath}/issues/7/labels`, { labels: ["upgrade:proposed"] }).reply(200, []);
+    // The PR as GitHub has it now: no checks on the head yet, no labels.
+    readPull(7, { head: HEAD, branch: BRANCH, title: "Fix typo in greeting" });
+    github.put(`${repoPath}/issues/7/labels`, { labels: ["upgrade:proposed"] }).reply(200, []);
     github
       .post(`${repoPath}/check-runs`, (body) => body.name === "Upgrade Queue" && body.head_sha === HEAD && body.status === "in_progress" && body.details_url === "https://queue.example.com/self-modify/queue/1")
       .reply(201, { id: 55 });
@@ -66,34 +70,23 @@ describe("happy path", () => {
     await app.send("push", push({ branch: BRANCH, after: HEAD, message: "Fix typo in greeting\n\nThe greeting said helo.", pusher: "agent" }));
     expectAllMocksUsed();
 
-    /** The checks on the head as GitHub lists them: CI's `test` passed (and the app's own run). */
-    const greenChecks = () => {
-      github.get(`${repoPath}/commits/${HEAD}/check-runs`).query(true).reply(200, {
-        total_count: 2,
-        check_runs: [
-          { id: 55, name: "Upgrade Queue", head_sha: HEAD, status: "in_progress", conclusion: null, app: { id: 1, slug: "upgrade-queue" } },
-          { id: 60, name: "test", head_sha: HEAD, status: "completed", conclusion: "success", html_url: "https://ci.example.com/60", app: { id: 99, slug: "github-actions" } },
-        ],
-      });
-      github.get(`${repoPath}/commits/${HEAD}/status`).query(true).reply(200, { state: "pending", statuses: [] });
-    };
+    /** The PR as GitHub has it: CI's `test` passed on the head (and the app's own run is there). */
+    const green = { head: HEAD, branch: BRANCH, title: "Fix typo in greeting", labels: ["upgrade:proposed"], checks: [{ name: "test", conclusion: "success" }], ownCheckRun: 55 };
 
-    // 2. CI goes green on the head commit.
-    greenChecks();
+    // 2. CI goes green on the head commit: the app reads every check on the PR's head.
+    readPull(7, green);
     github.patch(`${repoPath}/check-runs/55`, (body) => body.status === "in_progress" && body.output.summary.includes("passed")).reply(200, { id: 55 });
 
     await app.send("check_run", checkRun({ head: HEAD, name: "test", conclusion: "success" }));
     expectAllMocksUsed();
 
-    // 3. A person with write permission approves: the app reads the test gate again (it may have
-    // changed since CI reported) and merges exactly the approved SHA.
-    github.get(`${repoPath}/collaborators/alice/permission`).reply(200, { permission: "write", role_name: "write", user: { login: "alice" } });
-    greenChecks();
-    github.put(`${repoPath}/pulls/7/merge`, { sha: HEAD, merge_method: "squash", commit_title: "Fix typo in greeting (#7)" }).reply(200, { sha: MERGE, merged: true, message: "Pull Request successfully merged" });
-    // The merge commit's first parent is the base head the merge really went onto.
-    github.get(`${repoPath}/git/commits/${MERGE}`).reply(200, { sha: MERGE, tree: { sha: sha("t") }, parents: [{ sha: BASE_HEAD }] });
-    github.post(`${repoPath}/issues/7/labels`, { labels: ["upgrade:applied"] }).reply(200, []);
-    github.delete(/\/repos\/acme\/agent\/issues\/7\/labels\/upgrade(%3A|:)proposed/).reply(200, []);
+    // 3. A person who can push approves: the app reads the PR with its reviews (GitHub says the
+    // reviewer can push; the test gate is read again, it may have changed since CI reported) and
+    // merges exactly the approved SHA.
+    readPull(7, { ...green, reviews: [{ id: 4242, author: "alice", commit: HEAD, canPush: true }] }, { reviews: true });
+    // The merge answers with the merge commit's first parent: the base head it really went onto.
+    mergeMutation(7, { expectedHeadOid: HEAD, mergeMethod: "SQUASH", commitHeadline: "Fix typo in greeting (#7)" }, { merged: MERGE, parent: BASE_HEAD });
+    github.put(`${repoPath}/issues/7/labels`, { labels: ["upgrade:applied"] }).reply(200, []);
     github.patch(`${repoPath}/check-runs/55`, (body) => body.status === "completed" && body.conclusion === "success" && body.output.title === "Applied").reply(200, { id: 55 });
     github
       .post(`${repoPath}/issues/7/comments`, (body) => {
@@ -104,7 +97,7 @@ describe("happy path", () => {
       .reply(201, { id: 1 });
     github.delete(/\/repos\/acme\/agent\/git\/refs\/heads(%2F|\/)self-modify(%2F|\/)fix-typo/).reply(204);
 
-    await app.send("pull_request_review", review({ number: 7, branch: BRANCH, head: HEAD, reviewer: "alice", state: "approved" }));
+    await app.send("pull_request_review", review({ number: 7, branch: BRANCH, head: HEAD, reviewer: "alice", state: "approved", id: 4242 }));
     expectAllMocksUsed();
 
     const upgrade = await app.db.upgrade.findFirstOrThrow({ where: { repository: FULL, pullNumber: 7 } });

@@ -87,7 +87,8 @@ describe("npm start against a GitHub-compatible server", () => {
     expect(queue).toMatchObject({ status: "applied", headSha: head, approvedSha: head, approvedBy: ["alice"], repository: REPO });
     expect(queue.mergeCommitSha).toBe(fake.getBranchSha(REPO, "main"));
     // The app's GitHub traffic reached this server (the only GitHub it knows), authenticated.
-    expect(fake.requests.some((r) => r.method === "PUT" && r.path.endsWith(`/pulls/${number}/merge`))).toBe(true);
+    expect(fake.requests.filter((r) => r.operationName === "UpgradeQueueMerge")).toHaveLength(1);
+    expect(fake.requests.some((r) => r.operationName === "UpgradeQueuePull")).toBe(true);
     expect(fake.requests.every((r) => typeof r.headers.authorization === "string")).toBe(true);
     // One `Upgrade Queue` check run on the head, updated in place; one comment per decision.
     expect(fake.checkRunsFor(REPO, head).filter((r) => r.name === "Upgrade Queue")).toHaveLength(1);

@@ -11,9 +11,12 @@ import { type TestApp, WEBHOOK_SECRET, createTestApp } from "../support/app.js";
 import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { FULL, checkRun } from "../support/payloads.js";
 import { eventsOf, seedUpgrade } from "../support/seed.js";
+import { readPull } from "../support/read-pull-mock.js";
 
 const repoPath = `/repos/${FULL}`;
 const UPGRADES = 40;
+/** Forty passes at once on a shared, loaded machine: more than the default 30 s, by design. */
+const LOADED_MACHINE_TIMEOUT_MS = 120_000;
 
 useNock();
 
@@ -41,12 +44,10 @@ async function seedMany(): Promise<number[]> {
 
 function mockGreenChecks(configReads: number) {
   nock(API).get(/\/repos\/acme\/agent\/contents\/\.github(%2F|\/)upgrade-queue\.yml/).times(configReads).reply(404, { message: "Not Found" });
-  nock(API)
-    .get(/\/repos\/acme\/agent\/commits\/[0-9a-f]{40}\/check-runs/)
-    .query(true)
-    .times(UPGRADES)
-    .reply(200, { total_count: 1, check_runs: [{ id: 60, name: "test", status: "completed", conclusion: "success", app: { id: 99 } }] });
-  nock(API).get(/\/repos\/acme\/agent\/commits\/[0-9a-f]{40}\/status/).query(true).times(UPGRADES).reply(200, { state: "pending", statuses: [] });
+  // Each check_run delivery reads its upgrade's PR: CI's `test` passed on the head.
+  for (let i = 0; i < UPGRADES; i++) {
+    readPull(100 + i, { head: headOf(i), branch: `self-modify/u${i}`, labels: ["upgrade:proposed"], checks: [{ name: "test", conclusion: "success" }], ownCheckRun: 500 + i });
+  }
   nock(API).patch(/\/repos\/acme\/agent\/check-runs\/5\d\d/).times(UPGRADES).reply(200, {});
 }
 
@@ -75,7 +76,7 @@ describe("concurrent writers", () => {
     await app.queue.processor.idle();
     expectAllMocksUsed();
     await expectAllRecorded(ids, deliveryIds);
-  });
+  }, LOADED_MACHINE_TIMEOUT_MS);
 
   it("two app instances with their own connections to one database, writing at once", async () => {
     second = await createTestApp({ databaseUrl: app.databaseUrl });
@@ -86,5 +87,5 @@ describe("concurrent writers", () => {
     await Promise.all([app.queue.processor.idle(), second.queue.processor.idle()]);
     expectAllMocksUsed();
     await expectAllRecorded(ids, deliveryIds);
-  });
+  }, LOADED_MACHINE_TIMEOUT_MS);
 });

@@ -7,6 +7,7 @@ import type { TestApp } from "../support/app.js";
 import { useTestApp } from "../support/use-test-app.js";
 import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { FULL, pullRequest, sha } from "../support/payloads.js";
+import { readPull } from "../support/read-pull-mock.js";
 
 const CONFIG = /\/repos\/acme\/agent\/contents\/\.github(%2F|\/)upgrade-queue\.yml/;
 useNock();
@@ -26,9 +27,11 @@ it("keeps a delivery whose relevance cannot be read, and processes it after GitH
 
   // GitHub is back: the sweep's resume() adopts the PR.
   nock(API).get(CONFIG).reply(404, { message: "Not Found" });
+  // The pull_request delivery reads the PR as GitHub has it now: open, no checks, no labels.
+  readPull(21, { head: sha("9"), branch: "self-modify/x", author: "carol" });
   nock(API).get(`/repos/${FULL}/pulls/21/files`).query(true).reply(200, [{ filename: "src/x.ts", status: "added", additions: 2, deletions: 0, patch: "+a\n+b" }]);
   nock(API).get(`/repos/${FULL}/pulls/21/commits`).query(true).reply(200, [{ sha: sha("9"), commit: { message: "X" }, author: { login: "carol" }, committer: { login: "carol" } }]);
-  nock(API).post(`/repos/${FULL}/issues/21/labels`, { labels: ["upgrade:proposed"] }).reply(200, []);
+  nock(API).put(`/repos/${FULL}/issues/21/labels`, { labels: ["upgrade:proposed"] }).reply(200, []);
   nock(API).post(`/repos/${FULL}/check-runs`).reply(201, { id: 3 });
   expect(await app.queue.processor.resume()).toBe(1);
   expectAllMocksUsed();

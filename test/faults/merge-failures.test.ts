@@ -1,7 +1,8 @@
 /**
- * What GitHub's merge API answers, and what the app makes of it: a 5xx is not an answer (the
- * merge may have happened: read the PR before trying again), a 409 means the head moved (the
- * approval no longer holds), a 405 means GitHub refuses (failed, explained).
+ * What GitHub's merge (GraphQL `mergePullRequest`) answers, and what the app makes of it: a 5xx
+ * is not an answer (the merge may have happened: read the PR before trying again), a refusal
+ * because the head moved (recorded as 409) means the approval no longer holds, any other refusal
+ * (recorded as 405) means GitHub refuses (failed, explained).
  */
 import { describe, expect, it } from "vitest";
 import type { TestApp } from "../support/app.js";
@@ -9,13 +10,15 @@ import { useTestApp } from "../support/use-test-app.js";
 import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { FULL, review, sha } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
-import { checks } from "../rules/github.js";
+import { type PullSpec, mergeMutation, readPull, setLabels } from "../rules/github.js";
 
 const repoPath = `/repos/${FULL}`;
 const BRANCH = "self-modify/cache";
 const BASE_HEAD = sha("b");
 const MERGE = sha("c");
-const MERGE_BODY = { sha: SEED_HEAD, merge_method: "squash", commit_title: "Teach the agent to cache embeddings (#12)" };
+const MERGE_INPUT = { expectedHeadOid: SEED_HEAD, mergeMethod: "SQUASH", commitHeadline: "Teach the agent to cache embeddings (#12)" };
+/** The PR as GitHub has it: open, green on the approved head, the app's own check run 77. */
+const OPEN: PullSpec = { head: SEED_HEAD, branch: BRANCH, labels: ["upgrade:proposed"], checks: [{ name: "test", conclusion: "success" }], ownCheckRun: 77 };
 
 useNock();
 
@@ -23,50 +26,45 @@ let app: TestApp;
 useTestApp((created) => (app = created), () => {
   nock(API).post("/app/installations/1/access_tokens").reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z" });
   nock(API).get(/\/repos\/acme\/agent\/contents\/\.github(%2F|\/)upgrade-queue\.yml/).reply(404, { message: "Not Found" });
-  nock(API).get(`${repoPath}/collaborators/alice/permission`).reply(200, { permission: "write", role_name: "write", user: { login: "alice" } });
-  // The gate, read again just before merging (the approval, not test results, starts the merge).
-  checks(SEED_HEAD, [{ name: "test", conclusion: "success" }]);
+  // The review's read of the PR: green, and GitHub says alice can push (no permission read).
+  // The merge decides from this read.
+  readPull(12, { ...OPEN, reviews: [{ id: 501, author: "alice", commit: SEED_HEAD, canPush: true }] }, { reviews: true });
 });
 
-function pull(merged: boolean) {
-  return {
-    number: 12,
-    state: merged ? "closed" : "open",
-    merged,
-    merged_at: merged ? "2026-11-20T10:00:00Z" : null,
-    merged_by: merged ? { login: "upgrade-queue[bot]", type: "Bot" } : null,
-    merge_commit_sha: merged ? MERGE : null,
-    head: { ref: BRANCH, sha: SEED_HEAD, repo: { full_name: FULL } },
-    base: { ref: "main", sha: BASE_HEAD, repo: { full_name: FULL } },
-    labels: [{ name: "upgrade:approved" }],
-  };
+/** The PR read after a merge answered 5xx: did GitHub merge it anyway? */
+function readAfterFailure(merged: boolean) {
+  readPull(12, merged ? { ...OPEN, state: "closed", merged: true, mergedBy: "upgrade-queue[bot]", mergeCommit: MERGE, labels: ["upgrade:approved"] } : OPEN);
 }
 
-function expectPresented(from: string, to: string, checkRun: (b: Record<string, any>) => boolean, ...comment: string[]) {
-  nock(API).post(`${repoPath}/issues/12/labels`, { labels: [`upgrade:${to}`] }).reply(200, []);
-  nock(API).delete(`${repoPath}/issues/12/labels/upgrade%3A${from}`).reply(200, []);
+/** The label set from the review's read (`upgrade:proposed` replaced) in one PUT, check run, comment. */
+function expectPresented(to: string, checkRun: (b: Record<string, any>) => boolean, ...comment: string[]) {
+  setLabels(12, [`upgrade:${to}`]);
   nock(API).patch(`${repoPath}/check-runs/77`, checkRun).reply(200, { id: 77 });
   nock(API).post(`${repoPath}/issues/12/comments`, (b) => comment.every((part) => b.body.includes(part))).reply(201, { id: 1 });
 }
 
-function expectApplied() {
-  // previousSha is read from the merge commit's first parent, not from a head read before merging.
+/** After a lost merge answer, previousSha is read from the merge commit's first parent. */
+function mergeCommitRead() {
   nock(API).get(`${repoPath}/git/commits/${MERGE}`).reply(200, { sha: MERGE, tree: { sha: sha("t") }, parents: [{ sha: BASE_HEAD }] });
-  expectPresented("proposed", "applied", (b) => b.conclusion === "success" && b.output.title === "Applied", "Approved by @alice", "Applied: merged");
+}
+
+function expectApplied() {
+  expectPresented("applied", (b) => b.conclusion === "success" && b.output.title === "Applied", "Approved by @alice", "Applied: merged");
   nock(API).delete(/\/repos\/acme\/agent\/git\/refs\/heads(%2F|\/)self-modify(%2F|\/)cache/).reply(204);
 }
 
-const approve = () => app.send("pull_request_review", review({ number: 12, branch: BRANCH, head: SEED_HEAD, reviewer: "alice", state: "approved" }));
+const approve = () => app.send("pull_request_review", review({ number: 12, branch: BRANCH, head: SEED_HEAD, reviewer: "alice", state: "approved", id: 501 }));
 
 describe("a merge answered 5xx", () => {
   it("500, 500, then 200: the PR is read between attempts, merged once, recorded applied", async () => {
     const id = await seedUpgrade(app.db, { testResults: { state: "passed" } });
     // Interleaved: each 500 is followed by a read of the PR (not merged), then a new attempt.
-    nock(API).put(`${repoPath}/pulls/12/merge`, MERGE_BODY).reply(500, { message: "Server Error" });
-    nock(API).get(`${repoPath}/pulls/12`).reply(200, pull(false));
-    nock(API).put(`${repoPath}/pulls/12/merge`, MERGE_BODY).reply(500, { message: "Server Error" });
-    nock(API).get(`${repoPath}/pulls/12`).reply(200, pull(false));
-    nock(API).put(`${repoPath}/pulls/12/merge`, MERGE_BODY).reply(200, { sha: MERGE, merged: true });
+    mergeMutation(12, MERGE_INPUT, { status: 500 });
+    readAfterFailure(false);
+    mergeMutation(12, MERGE_INPUT, { status: 500 });
+    readAfterFailure(false);
+    // The answer names the merge commit's first parent: previousSha needs no further read.
+    mergeMutation(12, MERGE_INPUT, { merged: MERGE, parent: BASE_HEAD });
     expectApplied();
     await approve();
     expectAllMocksUsed();
@@ -75,13 +73,14 @@ describe("a merge answered 5xx", () => {
     expect(events.map((e) => e.type)).toEqual(["upgrade.proposed", "upgrade.approved", "upgrade.applied"]);
   });
 
-  it("500 although GitHub did merge: recorded applied from the PR, no second PUT", async () => {
+  it("500 although GitHub did merge: recorded applied from the PR, no second merge", async () => {
     const id = await seedUpgrade(app.db, { testResults: { state: "passed" } });
-    nock(API).put(`${repoPath}/pulls/12/merge`, MERGE_BODY).reply(500, { message: "Server Error" });
-    nock(API).get(`${repoPath}/pulls/12`).reply(200, pull(true));
+    mergeMutation(12, MERGE_INPUT, { status: 500 });
+    readAfterFailure(true);
+    mergeCommitRead();
     expectApplied();
     await approve();
-    expectAllMocksUsed(); // a second PUT would match no mock
+    expectAllMocksUsed(); // a second merge mutation would match no mock
     expect(await app.db.upgrade.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "applied", mergeCommitSha: MERGE, previousSha: BASE_HEAD });
     expect((await eventsOf(app.db, id)).filter((e) => e.type === "upgrade.applied")).toHaveLength(1);
   });
@@ -90,7 +89,7 @@ describe("a merge answered 5xx", () => {
 describe("a merge GitHub refuses", () => {
   it("409 (head branch was modified): not merged, back to proposed, approval invalidated, explained", async () => {
     const id = await seedUpgrade(app.db, { testResults: { state: "passed" } });
-    nock(API).put(`${repoPath}/pulls/12/merge`, MERGE_BODY).reply(409, { message: "Head branch was modified. Review and try the merge again." });
+    mergeMutation(12, MERGE_INPUT, { error: "Head branch was modified. Review and try the merge again." });
     // Approved and back to proposed in one pass: the label stays `upgrade:proposed`; the
     // check run and one comment tell the story.
     nock(API).patch(`${repoPath}/check-runs/77`, (b) => b.status === "in_progress").reply(200, { id: 77 });
@@ -109,8 +108,8 @@ describe("a merge GitHub refuses", () => {
 
   it("405 (not mergeable): failed with the error message, explained", async () => {
     const id = await seedUpgrade(app.db, { testResults: { state: "passed" } });
-    nock(API).put(`${repoPath}/pulls/12/merge`, MERGE_BODY).reply(405, { message: "Pull Request is not mergeable" });
-    expectPresented("proposed", "failed", (b) => b.conclusion === "failure" && b.output.title === "Failed", "Failed", "Pull Request is not mergeable", "/retry");
+    mergeMutation(12, MERGE_INPUT, { error: "Pull Request is not mergeable" });
+    expectPresented("failed", (b) => b.conclusion === "failure" && b.output.title === "Failed", "Failed", "Pull Request is not mergeable", "/retry");
     await approve();
     expectAllMocksUsed();
     const upgrade = await app.db.upgrade.findUniqueOrThrow({ where: { id } });

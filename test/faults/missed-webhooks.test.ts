@@ -2,7 +2,7 @@
  * The app was down (or GitHub's webhooks were lost) while people acted on GitHub. Reconciliation
  * re-reads the upgrade PRs and records what it finds with `via: reconcile` and, as actor, the
  * person GitHub names for it. Mocks answer as GitHub does: the pull request *list* carries no
- * `merged`/`merged_by` (only the single-PR endpoint does).
+ * `merged`/`merged_by`; the app reads each PR again (GraphQL `UpgradeQueuePull`), which does.
  */
 import { describe, expect, it } from "vitest";
 import type { TestApp } from "../support/app.js";
@@ -11,6 +11,7 @@ import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { FULL, sha } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
 import { reconcile } from "../../src/timers/reconcile.js";
+import { type PullSpec, readPull, setLabels } from "../rules/github.js";
 
 const repoPath = `/repos/${FULL}`;
 const BRANCH = "self-modify/cache";
@@ -52,17 +53,23 @@ function pulls(open: object[], closed: object[]) {
   nock(API).get(`${repoPath}/pulls`).query((q) => q.state === "closed").reply(200, closed);
 }
 
-function stateChange(from: string, to: string, checkRun: (b: Record<string, any>) => boolean, checkRunId = 77) {
-  nock(API).post(`${repoPath}/issues/12/labels`, { labels: [`upgrade:${to}`] }).reply(200, []);
-  nock(API).delete(`${repoPath}/issues/12/labels/upgrade%3A${from}`).reply(200, []);
+/** The state label set from the labels GitHub has now (one PUT), and the check run follows. */
+function stateChange(to: string, checkRun: (b: Record<string, any>) => boolean, checkRunId = 77) {
+  setLabels(12, [`upgrade:${to}`]);
   nock(API).patch(`${repoPath}/check-runs/${checkRunId}`, checkRun).reply(200, { id: checkRunId });
+}
+
+/** The PR as GitHub has it now (read again after the list), merged by `mergedBy`. */
+function mergedNow(mergedBy: string, labels: string[]): PullSpec {
+  return { head: SEED_HEAD, branch: BRANCH, state: "closed", merged: true, mergedBy, mergeCommit: MERGE, labels };
 }
 
 describe("reconciliation after missed webhooks", () => {
   it("a PR closed while the app was down: rejected, via reconcile", async () => {
     const id = await seedUpgrade(app.db);
     pulls([], [listed({ state: "closed", labels: ["upgrade:proposed"] })]);
-    stateChange("proposed", "rejected", (b) => b.conclusion === "failure");
+    readPull(12, { head: SEED_HEAD, branch: BRANCH, state: "closed", labels: ["upgrade:proposed"] });
+    stateChange("rejected", (b) => b.conclusion === "failure");
     nock(API).delete(/\/repos\/acme\/agent\/git\/refs\/heads(%2F|\/)self-modify(%2F|\/)cache/).reply(204);
     await reconcile(app.queue.deps, [1]);
     expectAllMocksUsed();
@@ -73,10 +80,10 @@ describe("reconciliation after missed webhooks", () => {
   it("a PR merged by a person while the app was down: applied, previousSha = the merge commit's parent, the merger as actor", async () => {
     const id = await seedUpgrade(app.db, { status: "approved", approvedSha: SEED_HEAD, approvals: [{ login: "alice" }] });
     pulls([], [listed({ state: "closed", mergedAt: "2026-11-20T09:45:00Z", labels: ["upgrade:approved"] })]);
-    // The list does not say who merged: the single PR does.
-    nock(API).get(`${repoPath}/pulls/12`).reply(200, { ...listed({ state: "closed", mergedAt: "2026-11-20T09:45:00Z", labels: ["upgrade:approved"] }), merged: true, merged_by: { login: "bob", type: "User" } });
+    // The list does not say who merged: the PR read again does.
+    readPull(12, mergedNow("bob", ["upgrade:approved"]));
     nock(API).get(`${repoPath}/git/commits/${MERGE}`).reply(200, { sha: MERGE, parents: [{ sha: PARENT }], tree: { sha: sha("8") } });
-    stateChange("approved", "applied", (b) => b.conclusion === "success");
+    stateChange("applied", (b) => b.conclusion === "success");
     await reconcile(app.queue.deps, [1]);
     expectAllMocksUsed();
     expect(await app.db.upgrade.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "applied", mergeCommitSha: MERGE, previousSha: PARENT });
@@ -89,9 +96,9 @@ describe("reconciliation after missed webhooks", () => {
     const id = await seedUpgrade(app.db, { status: "approved", approvedSha: SEED_HEAD, approvals: [{ login: "alice" }], testResults: { state: "passed" } });
     await app.db.upgrade.update({ where: { id }, data: { mergeClaimSha: SEED_HEAD, mergeClaimedAt: new Date() } });
     pulls([], [listed({ state: "closed", mergedAt: "2026-11-20T09:45:00Z", labels: ["upgrade:approved"] })]);
-    nock(API).get(`${repoPath}/pulls/12`).reply(200, { ...listed({ state: "closed", mergedAt: "2026-11-20T09:45:00Z", labels: ["upgrade:approved"] }), merged: true, merged_by: { login: "upgrade-queue[bot]", type: "Bot" } });
+    readPull(12, mergedNow("upgrade-queue[bot]", ["upgrade:approved"]));
     nock(API).get(`${repoPath}/git/commits/${MERGE}`).reply(200, { sha: MERGE, parents: [{ sha: PARENT }], tree: { sha: sha("8") } });
-    stateChange("approved", "applied", (b) => b.conclusion === "success");
+    stateChange("applied", (b) => b.conclusion === "success");
     nock(API).post(`${repoPath}/issues/12/comments`, (b) => b.body.startsWith(`Applied: merged \`${SEED_HEAD.slice(0, 7)}\``) && b.body.includes(PARENT.slice(0, 7))).reply(201, { id: 1 });
     nock(API).delete(/\/repos\/acme\/agent\/git\/refs\/heads(%2F|\/)self-modify(%2F|\/)cache/).reply(204);
     await reconcile(app.queue.deps, [1]);
@@ -106,19 +113,17 @@ describe("reconciliation after missed webhooks", () => {
   it("new commits pushed while the app was down: the approval of the old head is invalidated", async () => {
     const id = await seedUpgrade(app.db, { status: "approved", approvedSha: SEED_HEAD, approvals: [{ login: "alice" }], testResults: { state: "passed" } });
     pulls([listed({ state: "open", head: NEW_HEAD, labels: ["upgrade:approved"] })], []);
+    // The PR read again: the new head, nothing has run on it yet.
+    readPull(12, { head: NEW_HEAD, branch: BRANCH, body: "Adds a cache.", labels: ["upgrade:approved"] });
     nock(API).get(`${repoPath}/pulls/12/files`).query(true).reply(200, [{ filename: "src/cache.ts", status: "added", additions: 14, deletions: 0, patch: "+x" }]);
     nock(API).get(`${repoPath}/pulls/12/commits`).query(true).reply(200, [
       { sha: SEED_HEAD, commit: { message: "Add a cache" }, author: { login: "agent" }, committer: { login: "agent" } },
       { sha: NEW_HEAD, commit: { message: "More cache" }, author: { login: "agent" }, committer: { login: "agent" } },
     ]);
-    nock(API).post(`${repoPath}/issues/12/labels`, { labels: ["upgrade:proposed"] }).reply(200, []);
-    nock(API).delete(`${repoPath}/issues/12/labels/upgrade%3Aapproved`).reply(200, []);
-    nock(API).post(`${repoPath}/check-runs`, (b) => b.head_sha === NEW_HEAD).reply(201, { id: 78 });
+    setLabels(12, ["upgrade:proposed"]);
+    // The new head's check run says its gate is pending (no checks yet).
+    nock(API).post(`${repoPath}/check-runs`, (b) => b.head_sha === NEW_HEAD && b.output.summary.includes("no checks reported yet")).reply(201, { id: 78 });
     nock(API).post(`${repoPath}/issues/12/comments`, (b) => b.body.includes("no longer count")).reply(201, { id: 1 });
-    // Then the test gate of the new head is read: nothing has run on it yet.
-    nock(API).get(`${repoPath}/commits/${NEW_HEAD}/check-runs`).query(true).reply(200, { total_count: 0, check_runs: [] });
-    nock(API).get(`${repoPath}/commits/${NEW_HEAD}/status`).query(true).reply(200, { state: "pending", statuses: [] });
-    nock(API).patch(`${repoPath}/check-runs/78`).reply(200, { id: 78 });
     await reconcile(app.queue.deps, [1]);
     expectAllMocksUsed();
     expect(await app.db.upgrade.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "proposed", headSha: NEW_HEAD, approvedSha: null, mergeClaimSha: null });

@@ -9,9 +9,9 @@ import { sweep } from "../../src/timers/sweep.js";
 import { BOT_LOGIN, type TestApp } from "../support/app.js";
 import { useTestApp } from "../support/use-test-app.js";
 import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
-import { FULL, review, sha } from "../support/payloads.js";
+import { review, sha } from "../support/payloads.js";
 import { SEED_HEAD, seedUpgrade } from "../support/seed.js";
-import { closePull, config, deleteBranch, expectComment, merge, permission, repoPath, stateChange, token, updateCheckRun } from "../rules/github.js";
+import { closePull, config, deleteBranch, expectComment, merge, readPull, repoPath, stateChange, token, updateCheckRun } from "../rules/github.js";
 
 useNock();
 
@@ -21,19 +21,17 @@ useTestApp((created) => (app = created), token);
 const at = (time: string) => new Date(`2026-11-20T${time}:00Z`);
 const owed = () => app.db.pendingEffect.findMany({ orderBy: { id: "asc" } });
 
-/** `GET /pulls/12` as the recovery reads it (state and labels). */
+/** The PR as the recovery reads it (GraphQL `UpgradeQueuePull`: state and labels). */
 function pullNow(state: "open" | "closed", labels: string[], merged = false) {
+  readPull(12, { head: SEED_HEAD, branch: "self-modify/cache", state, merged, mergeCommit: merged ? sha("c") : null, labels });
+}
+
+/** The PR read failing with `status` on the first try and Octokit's three retries. */
+function pullReadFails(status: number, message: string) {
   nock(API)
-    .get(`${repoPath}/pulls/12`)
-    .reply(200, {
-      number: 12,
-      state,
-      merged,
-      merge_commit_sha: merged ? sha("c") : null,
-      head: { ref: "self-modify/cache", sha: SEED_HEAD, repo: { full_name: FULL } },
-      base: { ref: "main", repo: { full_name: FULL } },
-      labels: labels.map((name) => ({ name })),
-    });
+    .post("/graphql", (body) => typeof body.query === "string" && body.query.includes("query UpgradeQueuePull") && body.variables?.number === 12)
+    .times(4)
+    .reply(status, { message });
 }
 
 /** The PR's comments since `since`, as the recovery lists them before posting. */
@@ -49,13 +47,15 @@ describe("owed effects", () => {
     const id = await seedUpgrade(app.db, { proposedAt: at("09:00") });
     config("expireAfterHours: 1.5\n");
     app.clock.now = at("10:31");
+    // The expiry changes the state label: the PR is read for the labels it has now.
+    pullNow("open", ["upgrade:proposed"]);
     stateChange(12, "proposed", "expired", (b) => b.conclusion === "cancelled");
     expectComment(12, "Expired: no decision within 1.5 hours");
     // GitHub keeps failing the close (the first try and Octokit's three retries).
     nock(API).patch(`${repoPath}/pulls/12`, { state: "closed" }).times(4).reply(502, { message: "Bad Gateway" });
     // The failed pass hands what it owes over at once (not after its ten minutes of ownership),
     // so the same sweep tries again: GitHub is still down, and it backs off for a minute.
-    nock(API).get(`${repoPath}/pulls/12`).times(4).reply(502, { message: "Bad Gateway" });
+    pullReadFails(502, "Bad Gateway");
     await sweep(app.queue.deps, app.queue.processor);
     expectAllMocksUsed();
     expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).status).toBe("expired");
@@ -81,11 +81,12 @@ describe("owed effects", () => {
   it("a merge whose comment fails: recorded applied, and the recovery posts the Applied comment and deletes the branch", async () => {
     const id = await seedUpgrade(app.db, { testResults: { state: "passed" } });
     config(null);
-    permission("alice", "write");
-    merge(12, { sha: SEED_HEAD }, sha("c"), { parent: sha("b"), gate: "reread" });
+    // The review's read of the PR: green, and GitHub says alice can push. The merge decides from it.
+    readPull(12, { head: SEED_HEAD, branch: "self-modify/cache", labels: ["upgrade:proposed"], checks: [{ name: "test", conclusion: "success" }], ownCheckRun: 77, reviews: [{ id: 501, author: "alice", commit: SEED_HEAD, canPush: true }] }, { reviews: true });
+    merge(12, { sha: SEED_HEAD }, sha("c"), { parent: sha("b"), gate: "fresh" });
     stateChange(12, "proposed", "applied", (b) => b.conclusion === "success");
     nock(API).post(`${repoPath}/issues/12/comments`).times(4).reply(500, { message: "Server Error" });
-    await app.send("pull_request_review", review({ number: 12, branch: "self-modify/cache", head: SEED_HEAD, reviewer: "alice", state: "approved" }));
+    await app.send("pull_request_review", review({ number: 12, branch: "self-modify/cache", head: SEED_HEAD, reviewer: "alice", state: "approved", id: 501 }));
     expectAllMocksUsed();
     expect(await app.db.upgrade.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "applied", mergeCommitSha: sha("c") });
     expect((await owed()).map((r) => r.kind)).toEqual(["comment", "comment", "delete_branch"]);
@@ -134,7 +135,7 @@ describe("owed effects", () => {
   it("GitHub still failing: kept with the error and backed off; dropped after the last attempt", async () => {
     const id = await seedUpgrade(app.db, { status: "expired" });
     await app.db.pendingEffect.create({ data: { upgradeId: id, kind: "delete_branch", status: "expired", createdAt: at("09:00"), claimedUntil: at("09:00") } });
-    nock(API).get(`${repoPath}/pulls/12`).times(4).reply(503, { message: "Service Unavailable" });
+    pullReadFails(503, "Service Unavailable");
     expect(await deliverOwedEffects(app.queue.deps)).toBe(0);
     expectAllMocksUsed();
     const [kept] = await owed();
@@ -142,7 +143,7 @@ describe("owed effects", () => {
     expect(kept!.lastError).toContain("Service Unavailable");
 
     await app.db.pendingEffect.update({ where: { id: kept!.id }, data: { attempts: 11, claimedUntil: at("10:00") } });
-    nock(API).get(`${repoPath}/pulls/12`).times(4).reply(503, { message: "Service Unavailable" });
+    pullReadFails(503, "Service Unavailable");
     expect(await deliverOwedEffects(app.queue.deps)).toBe(0);
     expectAllMocksUsed();
     expect(await owed()).toEqual([]);

@@ -9,6 +9,7 @@ import type { TestApp } from "../support/app.js";
 import { useTestApp } from "../support/use-test-app.js";
 import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { FULL } from "../support/payloads.js";
+import { readPull } from "../support/read-pull-mock.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
 
 const repoPath = `/repos/${FULL}`;
@@ -43,7 +44,8 @@ function listed() {
 it("an upgrade expired after the list was taken stays expired", async () => {
   const id = await seedUpgrade(app.db, { status: "expired" });
   listed();
-  nock(API).get(`${repoPath}/pulls/12`).reply(200, pull("closed"));
+  // The PR read again, as GitHub has it now: closed (by the expiry on another replica).
+  readPull(12, { head: SEED_HEAD, branch: "self-modify/cache", state: "closed", labels: ["upgrade:expired"] });
   await reconcile(app.queue.deps, [1]);
   expectAllMocksUsed();
   expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).status).toBe("expired");
@@ -53,13 +55,11 @@ it("an upgrade expired after the list was taken stays expired", async () => {
 it("an expired upgrade whose PR a person reopened while the app was down is proposed again", async () => {
   const id = await seedUpgrade(app.db, { status: "expired" });
   listed();
-  nock(API).get(`${repoPath}/pulls/12`).reply(200, pull("open"));
-  nock(API).post(`${repoPath}/issues/12/labels`, { labels: ["upgrade:proposed"] }).reply(200, []);
-  nock(API).delete(`${repoPath}/issues/12/labels/upgrade%3Aexpired`).reply(200, []);
-  nock(API).patch(`${repoPath}/check-runs/77`).reply(200, { id: 77 });
-  nock(API).get(`${repoPath}/commits/${SEED_HEAD}/check-runs`).query(true).reply(200, { total_count: 0, check_runs: [] });
-  nock(API).get(`${repoPath}/commits/${SEED_HEAD}/status`).query(true).reply(200, { state: "pending", statuses: [] });
-  // The gate re-read (no checks yet) shows on the check run too.
+  // The PR read again, as GitHub has it now: open, still labelled expired, no checks yet.
+  readPull(12, { head: SEED_HEAD, branch: "self-modify/cache", state: "open", labels: ["upgrade:expired"] });
+  // One request replaces the expired label with the proposed one.
+  nock(API).put(`${repoPath}/issues/12/labels`, { labels: ["upgrade:proposed"] }).reply(200, []);
+  // The gate read with the PR (no checks yet) shows on the check run.
   nock(API).patch(`${repoPath}/check-runs/77`, (b) => b.output.summary.includes("no checks reported yet")).reply(200, { id: 77 });
   await reconcile(app.queue.deps, [1]);
   expectAllMocksUsed();

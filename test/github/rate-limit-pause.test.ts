@@ -60,7 +60,7 @@ describe("a secondary rate limit pauses the installation's writes on every repli
     expect(until!.getTime()).toBeLessThan(Date.now() + 2500);
 
     const read = Date.now();
-    await portB.getPull(REPO, pull);
+    await portB.readPull(REPO, pull);
     expect(Date.now() - read).toBeLessThan(1000);
     await (await b.queue.deps.github(2)).comment(OTHER, otherPull, "another installation");
     expect(commentRequests(OTHER, otherPull)).toHaveLength(1);

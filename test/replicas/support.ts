@@ -60,6 +60,11 @@ export function countRequests(fake: FakeGitHub, method: string, path: string | R
   return fake.requests.filter((r) => r.method === method && (typeof path === "string" ? r.path.split("?")[0] === path : path.test(r.path))).length;
 }
 
+/** The app's merge requests (GraphQL `mergePullRequest`) for the PR with node id `nodeId`. */
+export function countMerges(fake: FakeGitHub, nodeId: string): number {
+  return fake.requests.filter((r) => r.operationName === "UpgradeQueueMerge" && (r.body as { variables?: { input?: { pullRequestId?: string } } })?.variables?.input?.pullRequestId === nodeId).length;
+}
+
 /**
  * Polls until `check` returns a value (not undefined/false/null). Slower than app-process's
  * eventually(): fifty lifecycles poll at once, and the database they poll is the replicas' own.

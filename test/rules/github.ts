@@ -6,6 +6,9 @@
 import { expect } from "vitest";
 import { API, nock } from "../support/nock.js";
 import { FULL } from "../support/payloads.js";
+import { type RunSpec, readPull } from "../support/read-pull-mock.js";
+
+export { type PullSpec, type ReviewSpec, type RunSpec, readPull } from "../support/read-pull-mock.js";
 
 export const repoPath = `/repos/${FULL}`;
 export const CONFIG_PATH = /\/repos\/acme\/agent\/contents\/\.github(%2F|\/)upgrade-queue\.yml/;
@@ -36,11 +39,19 @@ export function permission(login: string, level: "admin" | "maintain" | "write" 
 
 type Body = Record<string, any>;
 
-/** The state label moves `from` -> `to` (the old label is removed) and the check run follows. */
-export function stateChange(pull: number, from: string | null, to: string, checkRun?: (body: Body) => boolean, checkRunId = 77): void {
-  nock(API).post(`${repoPath}/issues/${pull}/labels`, { labels: [`upgrade:${to}`] }).reply(200, []);
-  if (from) nock(API).delete(`${repoPath}/issues/${pull}/labels/upgrade%3A${from}`).reply(200, []);
+/**
+ * The state label moves `from` -> `to` and the check run follows. One request sets the PR's
+ * labels: the other labels the pass read (`others`) and the new state label.
+ */
+export function stateChange(pull: number, from: string | null, to: string, checkRun?: (body: Body) => boolean, checkRunId = 77, others: string[] = []): void {
+  void from; // the PUT replaces it: named at call sites for the reader
+  setLabels(pull, [...others, `upgrade:${to}`]);
   updateCheckRun(checkRun ?? (() => true), checkRunId);
+}
+
+/** `PUT /issues/:n/labels` with exactly `labels`. */
+export function setLabels(pull: number, labels: string[]): void {
+  nock(API).put(`${repoPath}/issues/${pull}/labels`, { labels }).reply(200, labels.map((name, i) => ({ id: i + 1, name })));
 }
 
 export function updateCheckRun(match: (body: Body) => boolean = () => true, checkRunId = 77): void {
@@ -81,52 +92,44 @@ export function branchHead(branch: string, sha: string): void {
 }
 
 /**
- * The merge API called with exactly the approved SHA, then the merge commit read for its first
- * parent (the base head before the merge: `previousSha`). `gate: "reread"` when the merge is
- * started by anything but test results (an approval, a command, a timer): the app reads the test
- * gate (all green here) just before merging; `"fresh"` when test results started it.
+ * The merge (GraphQL `mergePullRequest`) with exactly the approved SHA as `expectedHeadOid`,
+ * answered with the merge commit and its first parent (the base head before the merge:
+ * `previousSha`). `gate: "reread"` when the pass has not read the PR yet (an approval by comment
+ * or label, a command, a timer): the app reads it (head and checks, all green here, `labels` on
+ * it) just before merging; `"fresh"` when the pass already read it (test results, a review).
  */
-export function merge(pull: number, body: { sha: string; merge_method?: string; commit_title?: string }, mergeSha: string, options: { parent: string; gate: "reread" | "fresh" }): void {
-  if (options.gate === "reread") checks(body.sha, [{ name: "test", conclusion: "success" }]);
-  nock(API)
-    .put(`${repoPath}/pulls/${pull}/merge`, (actual) => {
-      expect(actual).toMatchObject({ merge_method: "squash", commit_title: `Teach the agent to cache embeddings (#${pull})`, ...body });
-      return true;
-    })
-    .reply(200, { sha: mergeSha, merged: true, message: "Pull Request successfully merged" });
-  nock(API)
-    .get(`${repoPath}/git/commits/${mergeSha}`)
-    .reply(200, { sha: mergeSha, tree: { sha: "f".repeat(40) }, parents: [{ sha: options.parent }] });
+export function merge(
+  pull: number,
+  body: { sha: string; merge_method?: string; commit_title?: string },
+  mergeSha: string,
+  options: { parent: string; gate: "reread" | "fresh"; labels?: string[] },
+): void {
+  if (options.gate === "reread") readPull(pull, { head: body.sha, checks: [{ name: "test", conclusion: "success" }], labels: options.labels ?? [] });
+  mergeMutation(pull, { expectedHeadOid: body.sha, mergeMethod: (body.merge_method ?? "squash").toUpperCase(), commitHeadline: body.commit_title ?? `Teach the agent to cache embeddings (#${pull})` }, { merged: mergeSha, parent: options.parent });
 }
 
-export interface RunSpec {
-  name: string;
-  status?: "queued" | "in_progress" | "completed";
-  conclusion?: string | null;
+/** One `UpgradeQueueMerge` mutation with exactly `input` (plus the PR's node id), and its answer. */
+export function mergeMutation(
+  pull: number,
+  input: { expectedHeadOid: string; mergeMethod: string; commitHeadline: string },
+  answer: { merged: string; parent: string } | { error: string; type?: string } | { status: number },
+): void {
+  const scope = nock(API).post("/graphql", (body) => {
+    if (typeof body.query !== "string" || !body.query.includes("mutation UpgradeQueueMerge")) return false;
+    expect(body.variables.input).toEqual({ pullRequestId: `PR_${pull}`, ...input });
+    return true;
+  });
+  if ("status" in answer) scope.reply(answer.status, { message: "Server Error" });
+  else if ("error" in answer) scope.reply(200, { data: { mergePullRequest: null }, errors: [{ type: answer.type ?? "UNPROCESSABLE", message: answer.error, path: ["mergePullRequest"] }] });
+  else scope.reply(200, { data: { mergePullRequest: { pullRequest: { merged: true, mergeCommit: { oid: answer.merged, parents: { nodes: [{ oid: answer.parent }] } } } } } });
 }
 
-/** The check runs and commit statuses on `sha` (what the test gate reads). */
-export function checks(sha: string, runs: RunSpec[], statuses: Array<{ context: string; state: string }> = []): void {
-  nock(API)
-    .get(`${repoPath}/commits/${sha}/check-runs`)
-    .query(true)
-    .reply(200, {
-      total_count: runs.length,
-      check_runs: runs.map((run, i) => ({
-        id: 600 + i,
-        name: run.name,
-        head_sha: sha,
-        status: run.status ?? "completed",
-        conclusion: run.status && run.status !== "completed" ? null : (run.conclusion ?? "success"),
-        started_at: `2026-11-20T09:0${i}:00Z`,
-        html_url: `https://ci.example.com/${600 + i}`,
-        app: { id: 99, slug: "github-actions" },
-      })),
-    });
-  nock(API)
-    .get(`${repoPath}/commits/${sha}/status`)
-    .query(true)
-    .reply(200, { state: "pending", statuses: statuses.map((s, i) => ({ id: 900 + i, context: s.context, state: s.state, target_url: null })) });
+/**
+ * The PR read with the checks and commit statuses on its head `sha` (what the test gate reads
+ * when a check event arrives, or a SHA becomes the head).
+ */
+export function checks(pull: number, sha: string, runs: RunSpec[], statuses: Array<{ context: string; state: string }> = [], labels: string[] = []): void {
+  readPull(pull, { head: sha, checks: runs, statuses, labels });
 }
 
 export interface FileSpec {

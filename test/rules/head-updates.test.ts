@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import type { TestApp } from "../support/app.js";
 import { useTestApp } from "../support/use-test-app.js";
-import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
+import { expectAllMocksUsed, useNock } from "../support/nock.js";
 import { FULL, pullRequest, push, review, sha } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
 import {
@@ -18,9 +18,9 @@ import {
   createPull,
   deleteBranch,
   expectComment,
-  permission,
   pullContents,
-  repoPath,
+  readPull,
+  setLabels,
   stateChange,
   token,
   updateCheckRun,
@@ -41,9 +41,18 @@ function newHeadContents(additions = 12) {
   ]);
 }
 
+/** The PR as GitHub has it now: its head is `head`, no checks on it yet. */
+function pullNow(head: string, labels: string[]) {
+  readPull(12, { head, branch: BRANCH, labels });
+}
+
+/** The PR read of a review delivery: `login`'s review of `commit`; GitHub says they can push. */
+function reviewRead(login: string, id: number, commit: string) {
+  readPull(12, { head: NEW_HEAD, branch: BRANCH, labels: ["upgrade:proposed"], reviews: [{ id, author: login, commit, canPush: true }] }, { reviews: true });
+}
+
 function invalidationRequests() {
-  nock(API).post(`${repoPath}/issues/12/labels`, { labels: ["upgrade:proposed"] }).reply(200, []);
-  nock(API).delete(`${repoPath}/issues/12/labels/upgrade%3Aapproved`).reply(200, []);
+  setLabels(12, ["upgrade:proposed"]);
   createCheckRun(NEW_HEAD, 78, (b) => b.status === "in_progress" && b.output.summary.includes("0 of 1"));
   expectComment(12, "New commits were pushed (`eeeeeee`): approvals of `ddddddd` no longer count.");
 }
@@ -58,16 +67,15 @@ describe("approvals are bound to the head SHA", () => {
   ])("a new head sends an approved upgrade back to proposed once ($order); the new head can then be approved", async ({ first, second }) => {
     const id = await seedUpgrade(app.db, { status: "approved", approvedSha: SEED_HEAD, approvals: [{ login: "alice" }], testResults: { state: "pending" } });
     config(null);
-    if (first === "push") {
-      nock(API)
-        .get(`${repoPath}/pulls/12`)
-        .reply(200, { number: 12, node_id: "PR_12", title: "Teach the agent to cache embeddings", body: "Adds a cache.", state: "open", user: { login: "agent" }, head: { ref: BRANCH, sha: NEW_HEAD, repo: { full_name: FULL } }, base: { ref: "main", repo: { full_name: FULL } }, labels: [{ name: "upgrade:approved" }] });
-    }
+    // Either delivery is a reason to look: GitHub has the new head.
+    pullNow(NEW_HEAD, ["upgrade:approved"]);
     newHeadContents();
     invalidationRequests();
     await app.send(first, first === "push" ? pushNew() : sync());
     expectAllMocksUsed();
-    // The other delivery for the same push changes nothing and asks GitHub nothing.
+    // The other delivery for the same push looks again, finds the head it already took, and
+    // changes nothing: no second head read, no write.
+    pullNow(NEW_HEAD, ["upgrade:proposed"]);
     await app.send(second, second === "push" ? pushNew() : sync());
     expectAllMocksUsed();
 
@@ -79,17 +87,17 @@ describe("approvals are bound to the head SHA", () => {
     expect(JSON.parse(invalidations[0]!.details)).toMatchObject({ previousHeadSha: SEED_HEAD, headSha: NEW_HEAD, from: "approved" });
 
     // An approval of the old head does not count, and the app says so.
-    permission("bob", "write");
+    reviewRead("bob", 501, SEED_HEAD);
     expectComment(12, "@bob's approval is of `ddddddd`, not of the head `eeeeeee`, so it does not count.");
-    await app.send("pull_request_review", review({ number: 12, branch: BRANCH, head: NEW_HEAD, reviewer: "bob", state: "approved", commitId: SEED_HEAD }));
+    await app.send("pull_request_review", review({ number: 12, branch: BRANCH, head: NEW_HEAD, reviewer: "bob", state: "approved", commitId: SEED_HEAD, id: 501 }));
     expectAllMocksUsed();
     expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).status).toBe("proposed");
 
     // An approval of the new head approves it.
-    permission("alice", "write");
+    reviewRead("alice", 502, NEW_HEAD);
     stateChange(12, "proposed", "approved", (b) => b.output.title.startsWith("Approved"), 78);
     expectComment(12, "Approved by @alice at `eeeeeee`.");
-    await app.send("pull_request_review", review({ number: 12, branch: BRANCH, head: NEW_HEAD, reviewer: "alice", state: "approved" }));
+    await app.send("pull_request_review", review({ number: 12, branch: BRANCH, head: NEW_HEAD, reviewer: "alice", state: "approved", id: 502 }));
     expectAllMocksUsed();
     expect(await app.db.upgrade.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "approved", approvedSha: NEW_HEAD });
     expect((await eventsOf(app.db, id)).map((e) => e.type)).toEqual(["upgrade.proposed", "upgrade.approval_invalidated", "upgrade.approval_stale", "upgrade.approved"]);
@@ -98,16 +106,17 @@ describe("approvals are bound to the head SHA", () => {
   it("a partly approved upgrade loses its approvals on a new push: the old approval no longer counts", async () => {
     const id = await seedUpgrade(app.db, { approvals: [{ login: "alice" }] });
     config("requiredApprovals: 2\n");
+    pullNow(NEW_HEAD, ["upgrade:proposed"]);
     newHeadContents();
     createCheckRun(NEW_HEAD, 78);
     await app.send("pull_request", pullRequest("synchronize", { number: 12, branch: BRANCH, head: NEW_HEAD, sender: "agent", labels: ["upgrade:proposed"] }));
     expectAllMocksUsed();
     expect((await eventsOf(app.db, id)).at(-1)).toMatchObject({ type: "upgrade.approval_invalidated", actor: "agent" });
 
-    permission("bob", "write");
+    reviewRead("bob", 501, NEW_HEAD);
     expectComment(12, "Approval by @bob recorded: 1 of 2.");
     updateCheckRun(() => true, 78);
-    await app.send("pull_request_review", review({ number: 12, branch: BRANCH, head: NEW_HEAD, reviewer: "bob", state: "approved" }));
+    await app.send("pull_request_review", review({ number: 12, branch: BRANCH, head: NEW_HEAD, reviewer: "bob", state: "approved", id: 501 }));
     expectAllMocksUsed();
     expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).status).toBe("proposed");
   });
@@ -119,7 +128,9 @@ describe("maxDiffLines", () => {
     config("maxDiffLines: 100\n");
     compare(HEAD, [{ filename: "src/big.ts", additions: 80, deletions: 30 }], [{ sha: HEAD, message: "Rewrite everything" }]);
     createPull(12, BRANCH, HEAD);
-    nock(API).post(`${repoPath}/issues/12/labels`, { labels: ["upgrade:rejected"] }).reply(200, []);
+    // The PR the app just opened, as GitHub has it now: no labels, no checks.
+    pullNow(HEAD, []);
+    setLabels(12, ["upgrade:rejected"]);
     createCheckRun(HEAD, 77, (b) => b.status === "completed" && b.conclusion === "failure" && b.output.title === "Rejected");
     const bodies = expectComment(12, "Rejected automatically: the diff has 110 changed lines, more than maxDiffLines (100).");
     closePull(12);
@@ -143,7 +154,8 @@ describe("maxDiffLines", () => {
     config("maxDiffLines: 100\n");
     compare(HEAD, [{ filename: "src/big.ts", additions: 70, deletions: 30 }], [{ sha: HEAD, message: "Rewrite a lot" }]);
     createPull(12, BRANCH, HEAD);
-    nock(API).post(`${repoPath}/issues/12/labels`, { labels: ["upgrade:proposed"] }).reply(200, []);
+    pullNow(HEAD, []);
+    setLabels(12, ["upgrade:proposed"]);
     createCheckRun(HEAD, 77, (b) => b.status === "in_progress");
     await app.send("push", push({ branch: BRANCH, after: HEAD, message: "Rewrite a lot", pusher: "agent" }));
     expectAllMocksUsed();
@@ -153,9 +165,9 @@ describe("maxDiffLines", () => {
   it("a new head that grows the diff over the limit is rejected the same way", async () => {
     const id = await seedUpgrade(app.db);
     config("maxDiffLines: 100\n");
+    pullNow(NEW_HEAD, ["upgrade:proposed"]);
     newHeadContents(101);
-    nock(API).post(`${repoPath}/issues/12/labels`, { labels: ["upgrade:rejected"] }).reply(200, []);
-    nock(API).delete(`${repoPath}/issues/12/labels/upgrade%3Aproposed`).reply(200, []);
+    setLabels(12, ["upgrade:rejected"]);
     createCheckRun(NEW_HEAD, 78, (b) => b.conclusion === "failure");
     expectComment(12, "Rejected automatically: the diff has 101 changed lines, more than maxDiffLines (100).");
     closePull(12);

@@ -3,16 +3,17 @@
  * still hold -> approved and merged; otherwise -> proposed; after failed tests it waits for a
  * green re-run), `applyMode: manual` and `/apply` (also before tests pass), and `requiredChecks`
  * (only named checks count, a missing one keeps the gate pending, commit statuses count by
- * context). Signed webhooks in, exact GitHub requests out: a merge is a mocked
- * `PUT .../merge` with `sha` = the approved SHA, and its absence is asserted by having no mock.
+ * context). Signed webhooks in, exact GitHub requests out: a merge is a mocked GraphQL
+ * `mergePullRequest` with `expectedHeadOid` = the approved SHA, and its absence is asserted by
+ * having no mock.
  */
 import { describe, expect, it } from "vitest";
 import type { TestApp } from "../support/app.js";
 import { useTestApp } from "../support/use-test-app.js";
-import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
+import { expectAllMocksUsed, useNock } from "../support/nock.js";
 import { FULL, INSTALLATION, checkRun, comment, examples, sha } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
-import { branchHead, checks, config, deleteBranch, expectComment, merge, permission, repoPath, stateChange, token, updateCheckRun } from "./github.js";
+import { branchHead, checks, config, deleteBranch, expectComment, merge, permission, stateChange, token, updateCheckRun } from "./github.js";
 
 useNock();
 
@@ -22,9 +23,17 @@ useTestApp((created) => (app = created), token);
 const BASE_HEAD = sha("b");
 const MERGE = sha("c");
 
-/** The merge of the seeded upgrade at SEED_HEAD, recorded as applied. */
+/** The seeded PR #12 as GitHub has it now: head SEED_HEAD with these checks, labelled `label`. */
+function pullNow(label: string, runs: Parameters<typeof checks>[2], statuses: Parameters<typeof checks>[3] = []) {
+  checks(12, SEED_HEAD, runs, statuses, [label]);
+}
+
+/**
+ * The merge of the seeded upgrade at SEED_HEAD, recorded as applied. `reread`: the pass reads
+ * the PR (green, labelled `from`) right before merging; `fresh`: it already read it.
+ */
 function mergeAndApply(gate: "reread" | "fresh", from: string, ...commentParts: string[]) {
-  merge(12, { sha: SEED_HEAD }, MERGE, { parent: BASE_HEAD, gate });
+  merge(12, { sha: SEED_HEAD }, MERGE, { parent: BASE_HEAD, gate, labels: [`upgrade:${from}`] });
   stateChange(12, from, "applied", (b) => b.status === "completed" && b.conclusion === "success" && b.output.title === "Applied");
   expectComment(12, ...commentParts, "Applied: merged `ddddddd` into `main` as `ccccccc` (previous head `bbbbbbb`).");
   deleteBranch("self-modify/cache");
@@ -47,10 +56,10 @@ describe("mergeMethod", () => {
     const id = await seedUpgrade(app.db, { status: "failed", approvedSha: SEED_HEAD, approvals: [{ login: "alice" }], testResults: { state: "passed" } });
     config("mergeMethod: rebase\n");
     permission("bob", "write");
-    checks(SEED_HEAD, [{ name: "test", conclusion: "success" }]); // the gate, read again before merging
     branchHead("main", BASE_HEAD);
-    nock(API).put(`${repoPath}/pulls/12/merge`, { sha: SEED_HEAD, merge_method: "rebase", commit_title: "Teach the agent to cache embeddings (#12)" }).reply(200, { sha: MERGE, merged: true });
-    // No `GET /git/commits/:sha`: a rebased head's first parent is not the old base head.
+    // The PR (and its gate) read again before merging. The merge's answer names the rebased
+    // commit's first parent, which is not the old base head: previousSha must not come from it.
+    merge(12, { sha: SEED_HEAD, merge_method: "rebase" }, MERGE, { parent: sha("e"), gate: "reread", labels: ["upgrade:failed"] });
     stateChange(12, "failed", "applied", (b) => b.conclusion === "success");
     expectComment(12, "Applied: merged `ddddddd` into `main` as `ccccccc` (previous head `bbbbbbb`).");
     deleteBranch("self-modify/cache");
@@ -81,13 +90,14 @@ describe("failed and /retry", () => {
     const id = await seedUpgrade(app.db, { status: "failed", approvedSha: SEED_HEAD, approvals: [{ login: "alice" }], testResults: { state: "failed" } });
     config(null);
     permission("bob", "write");
+    pullNow("upgrade:failed", [{ name: "test", conclusion: "failure" }]); // read to change the state label
     stateChange(12, "failed", "approved");
     expectComment(12, "Retrying: approvals of `ddddddd` still hold.");
     await app.send("issue_comment", comment({ number: 12, login: "bob", body: "/retry" }));
     expectAllMocksUsed(); // no merge: the tests on the head failed
     expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).status).toBe("approved");
 
-    checks(SEED_HEAD, [{ name: "test", conclusion: "success" }]);
+    pullNow("upgrade:approved", [{ name: "test", conclusion: "success" }]);
     mergeAndApply("fresh", "approved");
     await app.send("check_run", checkRun({ head: SEED_HEAD, name: "test", conclusion: "success" }));
     expectAllMocksUsed();
@@ -98,6 +108,7 @@ describe("failed and /retry", () => {
     const id = await seedUpgrade(app.db, { status: "failed", approvedSha: SEED_HEAD, approvals: [{ login: "alice", sha: sha("0") }], testResults: { state: "passed" } });
     config(null);
     permission("bob", "write");
+    pullNow("upgrade:failed", [{ name: "test", conclusion: "success" }]); // read to change the state label
     stateChange(12, "failed", "proposed", (b) => b.status === "in_progress");
     expectComment(12, "Retrying: back to `proposed`, 0 of 1 approvals of the head.");
     await app.send("issue_comment", comment({ number: 12, login: "bob", body: "/retry" }));
@@ -132,7 +143,7 @@ describe("applyMode: manual", () => {
     await app.send("issue_comment", comment({ number: 12, login: "bob", body: "/apply" }));
     expectAllMocksUsed();
 
-    checks(SEED_HEAD, [{ name: "test", conclusion: "success" }]);
+    pullNow("upgrade:approved", [{ name: "test", conclusion: "success" }]);
     updateCheckRun((b) => b.status === "in_progress" && b.output.summary.includes("passed"));
     await app.send("check_run", checkRun({ head: SEED_HEAD, name: "test", conclusion: "success" }));
     expectAllMocksUsed(); // approved and green, but no merge without /apply
@@ -168,20 +179,20 @@ describe("requiredChecks", () => {
     config("requiredChecks:\n  - test\n  - lint\n");
 
     // A check that is not required fails: it does not matter.
-    checks(SEED_HEAD, [{ name: "docs", conclusion: "failure" }, { name: "test", status: "in_progress" }]);
+    pullNow("upgrade:approved", [{ name: "docs", conclusion: "failure" }, { name: "test", status: "in_progress" }]);
     updateCheckRun((b) => b.output.summary.includes("0 of 2 checks passed; 2 pending"));
     await app.send("check_run", checkRun({ head: SEED_HEAD, name: "docs", conclusion: "failure" }));
     expectAllMocksUsed();
 
     // `test` passes, `lint` has not reported at all: still pending, no merge.
-    checks(SEED_HEAD, [{ name: "docs", conclusion: "failure" }, { name: "test", conclusion: "success" }]);
+    pullNow("upgrade:approved", [{ name: "docs", conclusion: "failure" }, { name: "test", conclusion: "success" }]);
     updateCheckRun((b) => b.output.summary.includes("1 of 2 checks passed; 1 pending"));
     await app.send("check_run", checkRun({ head: SEED_HEAD, name: "test", conclusion: "success" }));
     expectAllMocksUsed();
     expect(await app.db.upgrade.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "approved" });
 
     // `lint` is a commit status: its success completes the gate, and the upgrade merges.
-    checks(SEED_HEAD, [{ name: "docs", conclusion: "failure" }, { name: "test", conclusion: "success" }], [{ context: "lint", state: "success" }]);
+    pullNow("upgrade:approved", [{ name: "docs", conclusion: "failure" }, { name: "test", conclusion: "success" }], [{ context: "lint", state: "success" }]);
     mergeAndApply("fresh", "approved");
     await app.send("status", statusPayload({ sha: SEED_HEAD, context: "lint", state: "success" }));
     expectAllMocksUsed();
@@ -197,7 +208,7 @@ describe("requiredChecks", () => {
   it("a failing required commit status fails the approved upgrade", async () => {
     const id = await seedUpgrade(app.db, { status: "approved", approvedSha: SEED_HEAD, approvals: [{ login: "alice" }] });
     config("requiredChecks:\n  - lint\n");
-    checks(SEED_HEAD, [{ name: "test", conclusion: "success" }], [{ context: "lint", state: "error" }]);
+    pullNow("upgrade:approved", [{ name: "test", conclusion: "success" }], [{ context: "lint", state: "error" }]);
     stateChange(12, "approved", "failed", (b) => b.conclusion === "failure");
     expectComment(12, "Failed:", "lint error");
     await app.send("status", statusPayload({ sha: SEED_HEAD, context: "lint", state: "error" }));

@@ -12,7 +12,7 @@ import { useTestApp } from "../support/use-test-app.js";
 import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { comment, pullRequest, sha } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
-import { branchHead, config, expectComment, permission, repoPath, stateChange, token } from "./github.js";
+import { branchHead, config, expectComment, permission, readPull, repoPath, stateChange, token } from "./github.js";
 
 useNock();
 
@@ -48,12 +48,18 @@ function restoreCommitRequests(options: { refUpdate: "ok" | "refused" }) {
   else ref.reply(422, { message: "Update is not a fast forward" });
 }
 
+/** The merged upgrade's PR as GitHub has it now (its node id is what a revert names). */
+function mergedPull() {
+  readPull(12, { head: SEED_HEAD, branch: "self-modify/cache", merged: true, mergeCommit: MERGE, labels: ["upgrade:applied"] });
+}
+
 function revertPullRequests() {
-  nock(API).get(`${repoPath}/pulls/12`).reply(200, { number: 12, node_id: "PR_kwDOupgrade12", state: "closed", merged: true, head: { ref: "self-modify/cache", sha: SEED_HEAD }, base: { ref: "main" } });
+  mergedPull();
   nock(API)
     .post("/graphql", (body) => {
+      if (!String(body.query).includes("revertPullRequest")) return false;
       expect(body.query).toContain("revertPullRequest(input: { pullRequestId: $id, title: $title, body: $body })");
-      expect(body.variables).toMatchObject({ id: "PR_kwDOupgrade12", title: "Revert upgrade #12" });
+      expect(body.variables).toMatchObject({ id: "PR_12", title: "Revert upgrade #12" });
       return true;
     })
     .reply(200, { data: { revertPullRequest: { revertPullRequest: { number: 40, url: "https://github.com/acme/agent/pull/40" } } } });
@@ -78,6 +84,7 @@ describe("the base head is still the merge commit", () => {
     permission("ada", level);
     branchHead("main", MERGE);
     restoreCommitRequests({ refUpdate: "ok" });
+    mergedPull(); // the labels as GitHub has them, read to change the state label
     stateChange(12, "applied", "rolled_back", (b) => b.conclusion === "neutral" && b.output.title === "Rolled back");
     expectComment(12, "Rolled back: commit `4444444` on `main` restores `1111111`.");
     await rollbackBy("ada");
@@ -120,6 +127,7 @@ describe("the base has moved on", () => {
     expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).status).toBe("applied");
 
     // Merged: the upgrade is rolled back, named after who merged it.
+    mergedPull();
     stateChange(12, "applied", "rolled_back", (b) => b.output.title === "Rolled back");
     await app.send("pull_request", pullRequest("closed", { number: 40, branch: "revert-12-self-modify/cache", head: sha("7"), sender: "max", merged: true }));
     expectAllMocksUsed();

@@ -9,10 +9,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sweep } from "../../src/timers/sweep.js";
 import { type TestApp, createTestApp } from "../support/app.js";
 import { useTestApp } from "../support/use-test-app.js";
-import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
+import { expectAllMocksUsed, useNock } from "../support/nock.js";
 import { FULL, review, sha } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
-import { closePull, config, deleteBranch, expectComment, merge, permission, repoPath, stateChange, token, updateCheckRun } from "./github.js";
+import { closePull, config, deleteBranch, expectComment, merge, readPull, stateChange, token, updateCheckRun } from "./github.js";
 
 useNock();
 
@@ -25,6 +25,7 @@ const BASE_HEAD = sha("b");
 const MERGE = sha("c");
 
 function expiryRequests(pull: number, branch: string, hours: string, checkRunId = 77) {
+  readPull(pull, { head: SEED_HEAD, branch, labels: ["upgrade:proposed"] }); // the labels as GitHub has them, to change the state label
   stateChange(pull, "proposed", "expired", (b) => b.status === "completed" && b.conclusion === "cancelled" && b.output.title === "Expired", checkRunId);
   expectComment(pull, `Expired: no decision within ${hours} hours. Reopen the pull request to propose it again.`);
   closePull(pull);
@@ -32,7 +33,7 @@ function expiryRequests(pull: number, branch: string, hours: string, checkRunId 
 }
 
 function autoApproveAndMergeRequests(pull: number, branch: string, checkRunId = 77) {
-  merge(pull, { sha: SEED_HEAD }, MERGE, { parent: BASE_HEAD, gate: "reread" });
+  merge(pull, { sha: SEED_HEAD }, MERGE, { parent: BASE_HEAD, gate: "reread", labels: ["upgrade:proposed"] });
   stateChange(pull, "proposed", "applied", (b) => b.conclusion === "success", checkRunId);
   expectComment(pull, "Auto-approved: low-risk (10 changed lines, not guarded), tests passed", "Applied: merged `ddddddd`");
   deleteBranch(branch);
@@ -94,10 +95,17 @@ describe("auto-approve", () => {
     const untested = await seedUpgrade(app.db, { pullNumber: 16, branchName: "self-modify/wip", testResults: { state: "pending" }, proposedAt: at("09:00") });
     const recent = await seedUpgrade(app.db, { pullNumber: 17, branchName: "self-modify/new", testResults: passed, proposedAt: at("09:30") });
 
-    // Someone requests changes on #15: that blocks auto-approval for good.
+    // Someone requests changes on #15: that blocks auto-approval for good. (The review's read
+    // says bob can push: no permission request. The head's tests still pass.)
     config(config2h);
-    permission("bob", "write");
-    await app.send("pull_request_review", review({ number: 15, branch: "self-modify/meh", head: SEED_HEAD, reviewer: "bob", state: "changes_requested" }));
+    readPull(
+      15,
+      { head: SEED_HEAD, branch: "self-modify/meh", labels: ["upgrade:proposed"], checks: [{ name: "test", conclusion: "success" }], reviews: [{ id: 1515, author: "bob", state: "CHANGES_REQUESTED", commit: SEED_HEAD, canPush: true }] },
+      { reviews: true },
+    );
+    // The read names the check's URL, which the seeded results lack: the check run is refreshed.
+    updateCheckRun((b) => b.status === "in_progress" && b.output.summary.includes("passed"));
+    await app.send("pull_request_review", review({ number: 15, branch: "self-modify/meh", head: SEED_HEAD, reviewer: "bob", state: "changes_requested", id: 1515 }));
     expectAllMocksUsed();
 
     app.clock.now = at("10:59");
@@ -122,7 +130,7 @@ describe("auto-approve", () => {
 
     app.clock.now = at("11:31");
     config(config2h);
-    merge(17, { sha: SEED_HEAD }, sha("9"), { parent: MERGE, gate: "reread" });
+    merge(17, { sha: SEED_HEAD }, sha("9"), { parent: MERGE, gate: "reread", labels: ["upgrade:proposed"] });
     stateChange(17, "proposed", "applied", () => true);
     expectComment(17, "Auto-approved");
     deleteBranch("self-modify/new");

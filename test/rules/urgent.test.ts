@@ -22,7 +22,8 @@ import {
   expectComment,
   merge,
   permission,
-  repoPath,
+  readPull,
+  setLabels,
   stateChange,
   token,
   updateCheckRun,
@@ -51,7 +52,9 @@ describe("the bypass", () => {
     config(URGENT);
     compare(HEAD, [{ filename: "src/crash.ts", additions: 4, deletions: 1 }], [{ sha: HEAD, message: "Fix the crash on start\n\nThe agent crashed.\n\nUpgrade-Urgency: urgent" }]);
     createPull(12, BRANCH, HEAD);
-    nock(API).post(`${repoPath}/issues/12/labels`, { labels: ["upgrade:proposed"] }).reply(200, []);
+    // The PR as GitHub has it once opened: no checks on the head yet, no labels.
+    readPull(12, { head: HEAD, branch: BRANCH });
+    setLabels(12, ["upgrade:proposed"]);
     createCheckRun(HEAD, 77);
     await app.send("push", push({ branch: BRANCH, after: HEAD, message: "Fix the crash on start\n\nThe agent crashed.\n\nUpgrade-Urgency: urgent", pusher: "agent" }));
     expectAllMocksUsed();
@@ -59,18 +62,18 @@ describe("the bypass", () => {
     expect(urgent).toBe(true);
 
     // Tests are never bypassed: failing, then running again.
-    checks(HEAD, [{ name: "test", conclusion: "failure" }]);
+    checks(12, HEAD, [{ name: "test", conclusion: "failure" }], [], ["upgrade:proposed"]);
     updateCheckRun();
     await app.send("check_run", checkRun({ head: HEAD, name: "test", conclusion: "failure" }));
     expectAllMocksUsed();
-    checks(HEAD, [{ name: "test", status: "in_progress" }]);
+    checks(12, HEAD, [{ name: "test", status: "in_progress" }], [], ["upgrade:proposed"]);
     updateCheckRun();
     await app.send("check_run", checkRun({ head: HEAD, name: "test", conclusion: "success" }));
     expectAllMocksUsed();
     expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).status).toBe("proposed");
 
     // Green: bypassed and merged, with nobody's approval.
-    checks(HEAD, [{ name: "test", conclusion: "success" }]);
+    checks(12, HEAD, [{ name: "test", conclusion: "success" }], [], ["upgrade:proposed"]);
     merge(12, { sha: HEAD }, MERGE, { parent: BASE_HEAD, gate: "fresh" });
     stateChange(12, "proposed", "applied", (b) => b.conclusion === "success" && b.output.title === "Applied without approval (urgent)");
     const bodies = expectComment(
@@ -103,7 +106,8 @@ describe("the bypass", () => {
     const large = await seedUrgent({ pullNumber: 13, branchName: "self-modify/big", additions: 150, deletions: 51, checkRunId: `78@${SEED_HEAD}` });
     const fine = await seedUrgent({ pullNumber: 14, branchName: "self-modify/fine", additions: 150, deletions: 50, checkRunId: `79@${SEED_HEAD}` });
     config(URGENT);
-    checks(SEED_HEAD, [{ name: "test", conclusion: "success" }]);
+    // The check is on the head of all three: each PR is read.
+    for (const pull of [12, 13, 14]) checks(pull, SEED_HEAD, [{ name: "test", conclusion: "success" }], [], ["upgrade:proposed"]);
     updateCheckRun(() => true, 77);
     updateCheckRun(() => true, 78);
     // #14 is exactly at urgent.maxDiffLines (200): bypassed (and merged).
@@ -123,7 +127,7 @@ describe("the bypass", () => {
   it("is not granted when urgent is not enabled (the default)", async () => {
     const id = await seedUrgent();
     config(null);
-    checks(SEED_HEAD, [{ name: "test", conclusion: "success" }]);
+    checks(12, SEED_HEAD, [{ name: "test", conclusion: "success" }], [], ["upgrade:proposed"]);
     updateCheckRun();
     await app.send("check_run", checkRun({ head: SEED_HEAD, name: "test", conclusion: "success" }));
     expectAllMocksUsed();
@@ -144,21 +148,16 @@ describe("the daily budget", () => {
     const second = await seedUrgent({ pullNumber: 13, headSha: sha("2"), branchName: "self-modify/other", checkRunId: `78@${sha("2")}` });
     config("urgent:\n  enabled: true\n  maxPerDay: 2\n");
 
-    checks(sha("1"), [{ name: "test", conclusion: "success" }]);
-    nock(API)
-      .put(`${repoPath}/pulls/12/merge`, { sha: sha("1"), merge_method: "squash", commit_title: "Teach the agent to cache embeddings (#12)" })
-      .reply(200, { sha: MERGE, merged: true });
-    nock(API).get(`${repoPath}/git/commits/${MERGE}`).optionally().reply(200, { sha: MERGE, parents: [{ sha: BASE_HEAD }] });
-    nock(API).post(`${repoPath}/issues/12/labels`, { labels: ["upgrade:applied"] }).reply(200, []);
-    nock(API).delete(`${repoPath}/issues/12/labels/upgrade%3Aproposed`).reply(200, []);
-    nock(API).patch(/\/check-runs\/77$/).reply(200, {});
+    checks(12, sha("1"), [{ name: "test", conclusion: "success" }], [], ["upgrade:proposed"]);
+    merge(12, { sha: sha("1") }, MERGE, { parent: BASE_HEAD, gate: "fresh" });
+    stateChange(12, "proposed", "applied");
     expectComment(12, "**Urgent:**");
     deleteBranch("self-modify/cache");
     await app.send("check_run", checkRun({ head: sha("1"), name: "test", conclusion: "success" }));
     expectAllMocksUsed();
     expect((await app.db.upgrade.findUniqueOrThrow({ where: { id: first } })).status).toBe("applied");
 
-    checks(sha("2"), [{ name: "test", conclusion: "success" }]);
+    checks(13, sha("2"), [{ name: "test", conclusion: "success" }], [], ["upgrade:proposed"]);
     updateCheckRun((b) => b.status === "in_progress", 78);
     expectComment(13, "This upgrade is marked urgent, but 2 urgent bypasses already happened in this repository in the last 24 hours. It waits for approval like any other upgrade.");
     await app.send("check_run", checkRun({ head: sha("2"), name: "test", conclusion: "success" }));
@@ -173,25 +172,37 @@ describe("the daily budget", () => {
 });
 
 describe("approval after the fact", () => {
+  /** The merged PR as GitHub has it now. */
+  const merged = { head: SEED_HEAD, branch: "self-modify/cache", merged: true, mergeCommit: MERGE, labels: ["upgrade:applied"] };
   it.each([
-    { channel: "review", send: () => app.send("pull_request_review", review({ number: 12, branch: "self-modify/cache", head: SEED_HEAD, reviewer: "alice", state: "approved" })) },
-    { channel: "comment", send: () => app.send("issue_comment", comment({ number: 12, login: "alice", body: "Looked at it: fine.\n/approve" })) },
+    {
+      channel: "review",
+      // The review's read says alice can push: enough for an unguarded upgrade, no permission request.
+      github: () => readPull(12, { ...merged, reviews: [{ id: 4242, author: "alice", commit: SEED_HEAD, canPush: true }] }, { reviews: true }),
+      send: () => app.send("pull_request_review", review({ number: 12, branch: "self-modify/cache", head: SEED_HEAD, reviewer: "alice", state: "approved", id: 4242 })),
+    },
+    { channel: "comment", github: () => permission("alice", "write"), send: () => app.send("issue_comment", comment({ number: 12, login: "alice", body: "Looked at it: fine.\n/approve" })) },
     {
       channel: "label",
+      github: () => {
+        permission("alice", "write");
+        // The labels as GitHub has them: the accepted label sits beside the state label.
+        readPull(12, { ...merged, labels: ["upgrade:applied", "upgrade:approved"] });
+      },
       send: () => {
         const payload = labeled({ number: 12, branch: "self-modify/cache", head: SEED_HEAD, login: "alice", label: "upgrade:approved" });
         payload.pull_request.labels = [{ id: 1, name: "upgrade:applied" }, { id: 2, name: "upgrade:approved" }];
         return app.send("pull_request", payload);
       },
     },
-  ])("an approver's $channel records upgrade.post_approved and clears bypassed", async ({ channel, send }) => {
+  ])("an approver's $channel records upgrade.post_approved and clears bypassed", async ({ channel, github, send }) => {
     const id = await seedUrgent({ status: "applied", approvedSha: SEED_HEAD, mergeCommitSha: MERGE, previousSha: BASE_HEAD, bypassed: true });
     config(URGENT);
-    permission("alice", "write");
+    github();
     updateCheckRun((b) => b.output.title === "Applied");
     expectComment(12, "@alice approved this urgent upgrade after the fact.");
-    // The accepted label must not stay beside the state label.
-    if (channel === "label") nock(API).delete(`${repoPath}/issues/12/labels/upgrade%3Aapproved`).reply(200, []);
+    // The accepted label must not stay beside the state label: the state label is set alone.
+    if (channel === "label") setLabels(12, ["upgrade:applied"]);
     await send();
     expectAllMocksUsed();
     const upgrade = await app.db.upgrade.findUniqueOrThrow({ where: { id } });
@@ -209,21 +220,22 @@ describe("the budget when several go green at once", () => {
       ids.push(await seedUrgent({ pullNumber: 12 + i, headSha: head, branchName: `self-modify/fix-${i}`, checkRunId: `${77 + i}@${head}` }));
     }
     config("urgent:\n  enabled: true\n  maxPerDay: 2\n");
-    for (const head of heads) checks(head, [{ name: "test", conclusion: "success" }]);
+    for (const [i, head] of heads.entries()) checks(12 + i, head, [{ name: "test", conclusion: "success" }], [], ["upgrade:proposed"]);
     // Whichever two win the budget are merged; every other request may repeat.
     const merged: number[] = [];
     const comments: Array<{ pull: number; body: string }> = [];
     nock(API)
-      .put(/\/repos\/acme\/agent\/pulls\/\d+\/merge$/)
-      .reply((uri) => {
-        const pull = Number(/pulls\/(\d+)\//.exec(uri)?.[1]);
+      .post("/graphql", (body) => String(body.query).includes("mutation UpgradeQueueMerge"))
+      .reply((_uri, body) => {
+        const input = (body as { variables: { input: { pullRequestId: string; expectedHeadOid: string } } }).variables.input;
+        const pull = Number(input.pullRequestId.replace("PR_", ""));
+        expect(input.expectedHeadOid).toBe(heads[pull - 12]);
         merged.push(pull);
-        return [200, { sha: sha(String(pull - 12 + 6)), merged: true }];
+        const mergeCommit = { oid: sha(String(pull - 12 + 6)), parents: { nodes: [{ oid: BASE_HEAD }] } };
+        return [200, { data: { mergePullRequest: { pullRequest: { merged: true, mergeCommit } } } }];
       })
       .persist();
-    nock(API).get(/\/git\/commits\/[0-9a-f]{40}$/).optionally().reply(200, { parents: [{ sha: BASE_HEAD }] }).persist();
-    nock(API).post(/\/issues\/\d+\/labels$/).reply(200, []).persist();
-    nock(API).delete(/\/issues\/\d+\/labels\/.+$/).reply(200, []).persist();
+    nock(API).put(/\/issues\/\d+\/labels$/).reply(200, []).persist();
     nock(API).patch(/\/check-runs\/\d+$/).reply(200, {}).persist();
     nock(API).delete(/\/git\/refs\/heads(%2F|\/)self-modify.+$/).reply(204).persist();
     nock(API)

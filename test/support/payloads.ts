@@ -76,10 +76,10 @@ export function pullRequest(action: string, opts: { number: number; branch: stri
   return p;
 }
 
-export function review(opts: { number: number; branch: string; head: string; reviewer: string; state: "approved" | "changes_requested" | "commented"; commitId?: string; type?: string }): P {
+export function review(opts: { number: number; branch: string; head: string; reviewer: string; state: "approved" | "changes_requested" | "commented"; commitId?: string; type?: string; id?: number }): P {
   const p = example("pull_request_review", (e) => e.action === "submitted");
   repository(p);
-  p.review = { ...p.review, state: opts.state, commit_id: opts.commitId ?? opts.head, user: user(opts.reviewer, opts.type) };
+  p.review = { ...p.review, ...(opts.id !== undefined ? { id: opts.id } : {}), state: opts.state, commit_id: opts.commitId ?? opts.head, user: user(opts.reviewer, opts.type) };
   p.pull_request = { ...p.pull_request, number: opts.number, head: { ...p.pull_request.head, ref: opts.branch, sha: opts.head, repo: { full_name: FULL } }, base: { ...p.pull_request.base, ref: "main", repo: { full_name: FULL } } };
   p.sender = user(opts.reviewer, opts.type);
   return p;

@@ -51,6 +51,7 @@ export function createModelApp(world: World, stores: Stores, breakage: Breakage 
     now: () => new Date(world.now),
     publicUrl: "http://uq.invalid",
     botLogin: BOT,
+    appId: 1,
     log,
   };
   return { deps, processor: createDeliveryProcessor(deps) };

@@ -4,7 +4,7 @@
  * the property must catch it within the suite's budget.
  */
 import { evaluateTestGate } from "../../../src/domain/test-gate.js";
-import type { GitHubPort } from "../../../src/github/port.js";
+import type { PullSnapshot } from "../../../src/github/port.js";
 import type { UpgradeRecord } from "../../../src/store/upgrade-record.js";
 import type { DeliveryStore, StoredDelivery, UpgradeStore } from "../../../src/store/store-ports.js";
 import type { Breakage } from "./app.js";
@@ -32,18 +32,18 @@ export const BREAKAGES: Record<string, Breakage> = {
       store: rewriteRecords(store, (r) => ({ ...r, state: { ...r.state, approvals: r.state.approvals.map((a) => ({ ...a, sha: r.state.headSha })) } })),
     }),
   },
-  /** Once a SHA's checks were seen green, they are never read again (the merge trusts the recorded gate). */
+  /** Once a head's checks were read green, they are never read again (the merge trusts the recorded gate). */
   "no pre-merge read": {
     port: (port) => {
-      const green = new Map<string, Awaited<ReturnType<GitHubPort["listChecks"]>>>();
+      const green = new Map<string, PullSnapshot["checks"]>();
       return {
         ...port,
-        async listChecks(repo, sha) {
-          const remembered = green.get(sha);
-          if (remembered) return remembered;
-          const checks = await port.listChecks(repo, sha);
-          if (evaluateTestGate(sha, checks, []).state === "passed") green.set(sha, checks);
-          return checks;
+        async readPull(repo, pullNumber, options) {
+          const pull = await port.readPull(repo, pullNumber, options);
+          const remembered = green.get(pull.headSha);
+          if (remembered) return { ...pull, checks: remembered };
+          if (evaluateTestGate(pull.headSha, pull.checks, []).state === "passed") green.set(pull.headSha, pull.checks);
+          return pull;
         },
       };
     },
@@ -56,8 +56,9 @@ export const BREAKAGES: Record<string, Breakage> = {
   "a dropped failing check ignored": {
     port: (port) => ({
       ...port,
-      async listChecks(repo, sha) {
-        return (await port.listChecks(repo, sha)).filter((c) => !(c.completed && c.conclusion !== null && !["success", "neutral", "skipped"].includes(c.conclusion)));
+      async readPull(repo, pullNumber, options) {
+        const pull = await port.readPull(repo, pullNumber, options);
+        return { ...pull, checks: pull.checks.filter((c) => !(c.completed && c.conclusion !== null && !["success", "neutral", "skipped"].includes(c.conclusion))) };
       },
     }),
   },

@@ -1,0 +1,50 @@
+/**
+ * Inputs that bring an upgrade in line with its pull request as GitHub has it now: the head
+ * (when it moved: a push whose webhook is late, held or lost) and the head's test gate (checks
+ * that completed before the app knew the SHA count, CONTRACT §2). Every pass that reads the PR
+ * starts with them.
+ */
+import type { RepoConfig } from "../config/repo-config.js";
+import { evaluateTestGate } from "../domain/test-gate.js";
+import type { UpgradeInput, Via } from "../domain/types.js";
+import type { GitHubPort, PullSnapshot, RepoRef } from "../github/port.js";
+import type { UpgradeRecord } from "../store/upgrade-record.js";
+import type { PassOptions } from "./apply-input.js";
+import { fetchHeadFacts } from "./head-facts.js";
+
+export interface HeadSync {
+  inputs: UpgradeInput[];
+  extraPatch?: PassOptions["extraPatch"];
+}
+
+export interface SyncCause {
+  /** Who moved the head, when known (the pusher); recorded on `upgrade.approval_invalidated`. */
+  actor: string | null;
+  via: Via;
+  /** Logins that pushed or committed: never approvers, whatever the head is now. */
+  nonApprovers: readonly (string | null)[];
+}
+
+export async function syncHead(port: GitHubPort, repo: RepoRef, config: RepoConfig, record: UpgradeRecord, pull: PullSnapshot, cause: SyncCause): Promise<HeadSync> {
+  if (pull.state !== "open") return { inputs: [] };
+  const inputs: UpgradeInput[] = [];
+  let extraPatch: HeadSync["extraPatch"];
+  const pushers = cause.nonApprovers.filter((l): l is string => typeof l === "string");
+  if (pull.headSha !== record.state.headSha) {
+    const head = await fetchHeadFacts(port, repo, pull, config, pushers);
+    inputs.push({ kind: "head_updated", facts: head.facts, actor: cause.actor, via: cause.via });
+    extraPatch = { diffPreview: head.diffPreview, title: pull.title, description: stripHowTo(pull.body) };
+  } else if (pushers.some((login) => !record.state.nonApprovers.some((l) => l.toLowerCase() === login.toLowerCase()))) {
+    // Same head (another delivery already moved it): only remember who pushed.
+    const s = record.state;
+    inputs.push({ kind: "head_updated", facts: { headSha: s.headSha, additions: s.additions, deletions: s.deletions, files: [], guarded: s.guarded, urgent: s.urgent, nonApprovers: pushers }, actor: cause.actor, via: cause.via });
+  }
+  inputs.push({ kind: "tests", results: evaluateTestGate(pull.headSha, pull.checks, config.requiredChecks), via: cause.via === "reconcile" ? "reconcile" : "check" });
+  return { inputs, extraPatch };
+}
+
+/** The PR body the app wrote ends with the how-to; the description is what comes before it. */
+export function stripHowTo(body: string): string {
+  const marker = body.indexOf("\n---\nThis is a self-modification");
+  return (marker === -1 ? body : body.slice(0, marker)).trim();
+}
