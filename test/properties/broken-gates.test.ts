@@ -8,7 +8,7 @@ import { BREAKAGES } from "../support/gate-model/breakages.js";
 import { SUITE_TOLERATES, gateProperty, newCounters } from "../support/gate-model/property.js";
 import { memoryKit } from "../support/gate-model/stores.js";
 
-const BUDGET = 450;
+const BUDGET = 300;
 
 describe("broken gates are caught", () => {
   /** Each breakage, with the invariant it breaks (failures of any other end a history unnoticed). */

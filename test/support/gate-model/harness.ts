@@ -52,9 +52,10 @@ export class Harness {
     readonly view: StoreView,
     readonly breakage: Breakage,
     readonly counters: Counters,
+    initialConfig = 0,
   ) {
     this.knownHits = counters.known;
-    this.world = new World(CONFIGS[0]);
+    this.world = new World(CONFIGS[initialConfig] ?? null);
     this.app = createModelApp(this.world, stores, breakage);
     this.replica = createModelApp(this.world, stores, breakage);
     this.world.appView = async (n, sha) => {
