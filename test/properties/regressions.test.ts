@@ -49,6 +49,21 @@ const histories: Array<[string, Command[], (h: Awaited<ReturnType<typeof runHist
       expect(h.world.pull(1).labels).toEqual(["upgrade:rejected"]);
     },
   ],
+  [
+    "the agent pushes twice, the second commit touching .github/, before the app sees the first push: the upgrade is guarded and one approval does not merge it",
+    [
+      { k: "agentPush", branch: 1, lines: 40, guarded: false, urgent: true, coauthor: false, conflict: false },
+      { k: "agentPush", branch: 1, lines: 40, guarded: true, urgent: true, coauthor: false, conflict: false },
+      { k: "deliver", index: 0, mode: "deliver" },
+      { k: "ci", pull: 0, old: false, check: "test", outcome: "success" },
+      { k: "review", pull: 0, who: 0, approve: true, old: false },
+      { k: "deliverAll" },
+    ],
+    async (h) => {
+      expect(h.world.pull(1).merged).toBe(false);
+      expect((await h.view.upgrades())[0]).toMatchObject({ status: "proposed" });
+    },
+  ],
 ];
 
 const kits: Array<[string, () => Promise<StoreKit>]> = [

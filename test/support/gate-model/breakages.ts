@@ -25,13 +25,6 @@ function rewriteRecords(store: UpgradeStore, rewrite: (r: UpgradeRecord) => Upgr
 }
 
 export const BREAKAGES: Record<string, Breakage> = {
-  /** Approvals of any commit count for the head. */
-  "approvals not bound to the SHA": {
-    stores: ({ store, deliveries }) => ({
-      deliveries,
-      store: rewriteRecords(store, (r) => ({ ...r, state: { ...r.state, approvals: r.state.approvals.map((a) => ({ ...a, sha: r.state.headSha })) } })),
-    }),
-  },
   /** Once a head's checks were read green, they are never read again (the merge trusts the recorded gate). */
   "no pre-merge read": {
     port: (port) => {
@@ -51,16 +44,6 @@ export const BREAKAGES: Record<string, Breakage> = {
   /** The PR's author (and every other self-approver) may approve. */
   "the PR author allowed": {
     stores: ({ store, deliveries }) => ({ deliveries, store: rewriteRecords(store, (r) => ({ ...r, state: { ...r.state, nonApprovers: [] } })) }),
-  },
-  /** A failing check is dropped from the gate. */
-  "a dropped failing check ignored": {
-    port: (port) => ({
-      ...port,
-      async readPull(repo, pullNumber, options) {
-        const pull = await port.readPull(repo, pullNumber, options);
-        return { ...pull, checks: pull.checks.filter((c) => !(c.completed && c.conclusion !== null && !["success", "neutral", "skipped"].includes(c.conclusion))) };
-      },
-    }),
   },
   /** Redeliveries are processed again: the inbox keeps no ids, and the history forgets which delivery recorded what. */
   "a duplicate delivery acting twice": {
