@@ -153,14 +153,18 @@ export class World {
     return PEOPLE.find((p) => p.login === login)?.permission ?? "none";
   }
 
-  /** The configs the app may be acting on now: the current one and any replaced within the cache TTL. */
-  configsInForce(): RepoConfig[] {
+  /**
+   * The configs a decision about a PR may have been made under: every config in force since
+   * `since` (the PR opened; an approval is decided under the config of its moment), and any
+   * replaced within the cache TTL before that.
+   */
+  configsInForce(since = this.now): RepoConfig[] {
     const out: RepoConfig[] = [];
     for (let i = this.configs.length - 1; i >= 0; i--) {
       const entry = this.configs[i] as { text: string | null; from: number };
       const parsed = parseRepoConfig(entry.text);
       if (parsed.ok) out.push(parsed.config);
-      if (entry.from <= this.now - CONFIG_TTL_MS) break;
+      if (entry.from <= since - CONFIG_TTL_MS) break;
     }
     return out;
   }
@@ -201,7 +205,7 @@ export class World {
   private auditMerge(n: number, sha: string): void {
     const pull = this.pull(n);
     const problems: string[] = [...(this.appViewAtMerge.get(n) ?? [`the app merged #${n} without a merge request the harness recognised`])];
-    const configs = this.configsInForce();
+    const configs = this.configsInForce(this.openedAt.get(n) ?? this.now);
     const reasons = configs.map((config) => this.mergeAllowed(pull, sha, config));
     if (!reasons.some((r) => r === null)) problems.push(...new Set(reasons.map((r) => r ?? "")));
     this.merges.push({ pull: n, sha, at: this.now, problems });
