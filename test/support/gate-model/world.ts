@@ -205,16 +205,25 @@ export class World {
   private auditMerge(n: number, sha: string): void {
     const pull = this.pull(n);
     const problems: string[] = [...(this.appViewAtMerge.get(n) ?? [`the app merged #${n} without a merge request the harness recognised`])];
-    const configs = this.configsInForce(this.openedAt.get(n) ?? this.now);
-    const reasons = configs.map((config) => this.mergeAllowed(pull, sha, config));
-    if (!reasons.some((r) => r === null)) problems.push(...new Set(reasons.map((r) => r ?? "")));
+    // The gate and the bypasses by the configs of this moment; approvals by those of their moment.
+    const recent = this.configsInForce();
+    const sinceOpened = this.configsInForce(this.openedAt.get(n) ?? this.now);
+    const gates = recent.map((config) => this.gateProblem(sha, config));
+    if (!gates.some((r) => r === null)) problems.push(...new Set(gates.map((r) => `#${n} ${r ?? ""}`)));
+    const approvals = sinceOpened.map((config) => this.approvalProblem(pull, sha, config, false));
+    const bypasses = recent.map((config) => this.approvalProblem(pull, sha, config, true));
+    if (!approvals.some((r) => r === null) && !bypasses.some((r) => r === null)) problems.push(...new Set(approvals.map((r) => r ?? "")));
     this.merges.push({ pull: n, sha, at: this.now, problems });
   }
 
-  /** Null when a merge of `sha` is allowed by `config` as GitHub has things now, else why not. */
-  mergeAllowed(pull: Pull, sha: string, config: RepoConfig): string | null {
+  /** Null when GitHub's test gate on `sha` is green under `config`, else why not. */
+  gateProblem(sha: string, config: RepoConfig): string | null {
     const gate = evaluateTestGate(sha, this.checksOn(sha), config.requiredChecks);
-    if (gate.state !== "passed") return `#${pull.number} merged at ${sha.slice(0, 7)} while GitHub's test gate was ${gate.state} (${gate.summary})`;
+    return gate.state === "passed" ? null : `merged at ${sha.slice(0, 7)} while GitHub's test gate was ${gate.state} (${gate.summary})`;
+  }
+
+  /** Null when `config` lets `sha` merge by approvals (or, with `bypass`, by a bypass only), else why not. */
+  approvalProblem(pull: Pull, sha: string, config: RepoConfig, bypass: boolean): string | null {
     const files = pullFiles(this.state, this.repo, pull);
     const guarded = isGuarded(files.map((f) => f.filename), config.guardedPaths);
     const lines = files.reduce((sum, f) => sum + f.additions + f.deletions, 0);
@@ -231,14 +240,14 @@ export class World {
       if (ok) approvers.add(login);
     }
     const needed = guarded ? config.guardedApprovals : config.requiredApprovals;
-    if (approvers.size >= needed) return null;
+    if (!bypass && approvers.size >= needed) return null;
     const head = this.state.commits.get(sha);
     const urgent = config.urgent.enabled && !guarded && lines <= config.urgent.maxDiffLines && /^Upgrade-Urgency:\s*urgent\s*$/im.test(head?.message ?? "");
-    if (urgent) return null;
+    if (urgent && bypass) return null;
     const opened = this.openedAt.get(pull.number) ?? this.now;
     // Objections are left to the app's history: a rejection it never received cannot be known.
     const auto = config.autoApprove.enabled && !guarded && lines <= config.autoApprove.maxDiffLines && this.now - opened >= config.autoApprove.afterHours * 3_600_000;
-    if (auto) return null;
+    if (auto && bypass) return null;
     return `#${pull.number} merged at ${sha.slice(0, 7)} with ${approvers.size} of ${needed} eligible approvals of that SHA (${[...approvers].join(", ") || "none"}) and no bypass allowed`;
   }
 }
