@@ -188,6 +188,14 @@ function keepOneStateLabel(decision: Decision, via: Via): Decision {
   return decision;
 }
 
+/**
+ * The removal of a decision label the app refuses; none when that label is the state label
+ * already (a label whose webhook came after the state it names was reached another way).
+ */
+function refusedLabel(via: Via, name: string, status: UpgradeState["status"]): Effect | undefined {
+  return via === "label" && name !== `upgrade:${status}` ? { kind: "remove_label", name } : undefined;
+}
+
 function deny(b: Builder, actor: Actor, via: Via, command: string, reason: string, extra?: Effect): Decision {
   b.event("upgrade.command_denied", actor.login, via, { command, reason }).comment(`\`${command}\` was not accepted: ${reason}`);
   if (extra) b.effect(extra);
@@ -196,7 +204,7 @@ function deny(b: Builder, actor: Actor, via: Via, command: string, reason: strin
 
 function onApprove(b: Builder, input: Input<"approve">, config: RepoConfig, ctx: DecideContext): Decision {
   const { actor, via } = input;
-  const labelEffect: Effect | undefined = via === "label" ? { kind: "remove_label", name: "upgrade:approved" } : undefined;
+  const labelEffect = refusedLabel(via, "upgrade:approved", b.state.status);
   const check = checkApprover(actor, b.state, config);
   if (!check.ok) return deny(b, actor, via, "approve", check.reason, labelEffect);
   const { status } = b.state;
@@ -273,7 +281,7 @@ function fail(b: Builder, message: string, via: Via, ctx: DecideContext): Builde
 
 function onReject(b: Builder, input: Input<"reject">, config: RepoConfig, ctx: DecideContext): Decision {
   const { actor, via } = input;
-  const labelEffect: Effect | undefined = via === "label" ? { kind: "remove_label", name: "upgrade:rejected" } : undefined;
+  const labelEffect = refusedLabel(via, "upgrade:rejected", b.state.status);
   const check = checkApprover(actor, b.state, config);
   if (!check.ok) return deny(b, actor, via, "reject", check.reason, labelEffect);
   const { status } = b.state;

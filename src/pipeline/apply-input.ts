@@ -182,7 +182,7 @@ async function decideAndSave(
       frozen: await deps.store.freezeOf(record.repository),
       budgetUsed: await budgetUse(deps, record, input, config, now),
     };
-    const decision = decide(record.state, input, config, decideCtx);
+    const decision = await unlessRepeated(deps, record, ctx.deliveryId, decide(record.state, input, config, decideCtx));
     const patch = { ...(extraPatch ?? {}), ...decision.patch };
     const bypass = decision.events.some((e) => e.type === "upgrade.urgent_bypass");
     const owed = decision.effects.filter(isOwed);
@@ -220,6 +220,19 @@ function passedBudget(decision: Decision, decideCtx: DecideContext, config: Repo
   if (!decideCtx.budgetUsed || !decision.events.some((e) => e.type === "upgrade.proposed")) return undefined;
   if (decision.events.some((e) => e.type === "upgrade.rejected" && e.actor === "budget")) return undefined;
   return { proposer: decideCtx.budgetUsed.proposer, since: new Date(now.getTime() - DAY_MS), ...config.budget };
+}
+
+/**
+ * A delivery retried after its pass failed (GitHub down after the save) decides again: a
+ * decision that only records events (a refused command, a stale approval) would record them a
+ * second time under the same delivery, and owe its comment again. Those events and owed writes
+ * were saved by the first attempt (the sweep does its writes); the rest is presented again.
+ */
+async function unlessRepeated(deps: PipelineDeps, record: UpgradeRecord, deliveryId: string | null, decision: Decision): Promise<Decision> {
+  if (deliveryId === null || decision.events.length === 0 || Object.keys(decision.patch).length > 0 || decision.approvalsToAdd.length > 0) return decision;
+  const recorded = await deps.store.eventsOfDelivery(record.id, deliveryId);
+  const repeated = decision.events.every((e) => recorded.some((r) => r.type === e.type && r.details === JSON.stringify(e.details)));
+  return repeated ? { ...decision, events: [], effects: decision.effects.filter((e) => !isOwed(e)) } : decision;
 }
 
 function isOwed(effect: Effect): effect is Effect & OwedEffect {

@@ -108,7 +108,10 @@ async function handlePush(deps: PipelineDeps, job: JobOf<"push">, deliveryId: st
   const created = await port.createPull(repo, { head: job.branch, base, title, body: pullBody(body, head) });
   const pull = created === "exists" ? await port.findOpenPullByHead(repo, job.branch) : created;
   if (!pull) return;
-  await adopt(deps, { port, repo, config }, job, pull, head, body, job.pusher ?? "push", "push", deliveryId);
+  // The branch may have moved on since this push (or the PR existed already): the upgrade's
+  // facts (guarded, size, urgency, who may not approve) are the PR head's, not this push's.
+  const facts = pull.headSha === job.headSha ? head : await fetchHeadFacts(port, repo, pull, config, pushers);
+  await adopt(deps, { port, repo, config }, job, pull, facts, body, job.pusher ?? "push", "push", deliveryId);
 }
 
 function pullBody(description: string, head: FetchedHead): string {

@@ -117,7 +117,8 @@ async function upsertCheckRunFor(
   const detailsUrl = `${deps.publicUrl}/self-modify/queue/${record.id}`;
   const existing = (r: UpgradeRecord) => (r.checkRunId?.endsWith(`@${sha}`) ? (r.checkRunId.slice(0, r.checkRunId.indexOf("@")) as string) : null);
   let current = existing(record);
-  if (current === null) {
+  // A pending claim whose pass failed (GitHub down) lapses: the claim below takes it over then.
+  if (current === null || current.startsWith("pending:")) {
     if (await deps.store.claimCheckRunCreation(record.id, sha, deps.now().getTime())) {
       const id = await port.upsertCheckRun(repo, { id: adoptable, headSha: sha, view: viewOf(record), detailsUrl });
       await deps.store.setCheckRunId(record.id, `${id}@${sha}`);

@@ -9,24 +9,17 @@
  * MAX_PROCESSING_MS, so a process stuck on one delivery does not hold it forever.
  */
 import type { Db } from "./prisma-client.js";
+import type { DeliveryStore, StoredDelivery } from "./store-ports.js";
 import { createWriteLock } from "./write-lock.js";
 
-export interface StoredDelivery {
-  id: string;
-  event: string;
-  installationId: number | null;
-  payload: string;
-  attempts: number;
-}
-
-export type DeliveryStore = ReturnType<typeof createDeliveryStore>;
+export type { DeliveryStore, StoredDelivery } from "./store-ports.js";
 
 export const CLAIM_MS = 15_000;
 export const CLAIM_RENEW_MS = 5_000;
 export const MAX_PROCESSING_MS = 10 * 60_000;
 export const MAX_ATTEMPTS = 5;
 
-export function createDeliveryStore(db: Db, options: { serialiseWrites: boolean }) {
+export function createDeliveryStore(db: Db, options: { serialiseWrites: boolean }): DeliveryStore {
   const lock = createWriteLock(options.serialiseWrites);
   return {
     /** Stores a delivery; false when it was stored before (a redelivery). */

@@ -3,70 +3,13 @@
  * conditional update on the upgrade's version (so no transition is applied twice, on any
  * replica), together with its approvals and events (the append-only history).
  */
-import type { Approval, ChangedFile, Freeze, RecordedEvent, UpgradePatch, Via } from "../domain/types.js";
+import type { Freeze, RecordedEvent, Via } from "../domain/types.js";
+import type { NewUpgrade, PendingEffectRow, SaveInput, UpgradeStore } from "./store-ports.js";
 import type { Db } from "./prisma-client.js";
 import { type UpgradeRecord, type UpgradeRow, patchToData, toRecord, upgradeSelect } from "./upgrade-record.js";
 import { createWriteLock } from "./write-lock.js";
 
-export interface NewUpgrade {
-  installationId: number;
-  repository: string;
-  repositoryPrivate: boolean;
-  pullNumber: number;
-  title: string;
-  description: string;
-  branchName: string;
-  baseBranch: string;
-  author: string | null;
-  headSha: string;
-  additions: number;
-  deletions: number;
-  files: ChangedFile[];
-  diffPreview: string;
-  guarded: boolean;
-  urgent: boolean;
-  nonApprovers: string[];
-  proposedAt: Date;
-  /** The proposing account, for budgets (CONTRACT §2). */
-  proposedBy: string | null;
-}
-
-export interface SaveInput {
-  /**
-   * An urgent bypass is saved only while the repository's bypasses since `since` stay under
-   * `max`, counted inside the transaction after taking the repository's row lock, so several
-   * upgrades going green at once on several replicas cannot exceed the budget.
-   */
-  urgentBudget?: { since: Date; max: number };
-  /**
-   * A proposal that passed the budget is saved only while the proposer's other recorded
-   * proposals stay under it, counted the same way (inside the transaction, after the
-   * repository's row lock), so several proposals at once on several replicas cannot all pass.
-   */
-  proposalBudget?: { proposer: string; since: Date; maxOpen: number; maxPerDay: number };
-  patch: UpgradePatch & { diffPreview?: string; checkRunId?: string | null; title?: string; description?: string };
-  approvals: Approval[];
-  events: RecordedEvent[];
-  deliveryId: string | null;
-  at: Date;
-  /** GitHub writes this transition owes, kept with it (see `PendingEffect`) until done. */
-  owed?: { effects: OwedEffect[]; status: string; ownedUntil: Date };
-}
-
-/** The effects that change GitHub once and cannot be re-derived from the state. */
-export type OwedEffect = { kind: "comment"; body: string } | { kind: "close_pr" } | { kind: "delete_branch" };
-
-export interface PendingEffectRow {
-  id: number;
-  upgradeId: number;
-  kind: string;
-  body: string | null;
-  status: string;
-  createdAt: Date;
-  attempts: number;
-}
-
-export type UpgradeStore = ReturnType<typeof createUpgradeStore>;
+export type { NewUpgrade, OwedEffect, PendingEffectRow, SaveInput, UpgradeStore } from "./store-ports.js";
 
 /**
  * Prisma waits 2 s by default for a connection to start a transaction: a busy replica (40
@@ -74,7 +17,7 @@ export type UpgradeStore = ReturnType<typeof createUpgradeStore>;
  */
 const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 20_000 };
 
-export function createUpgradeStore(db: Db, options: { serialiseWrites: boolean }) {
+export function createUpgradeStore(db: Db, options: { serialiseWrites: boolean }): UpgradeStore {
   const lock = createWriteLock(options.serialiseWrites);
 
   async function load(where: Record<string, unknown>): Promise<UpgradeRecord | null> {
@@ -270,6 +213,9 @@ export function createUpgradeStore(db: Db, options: { serialiseWrites: boolean }
     async hasProposal(upgradeId: number): Promise<boolean> {
       return (await db.upgradeEvent.findFirst({ where: { upgradeId, type: "upgrade.proposed" }, select: { id: true } })) !== null;
     },
+
+    eventsOfDelivery: (upgradeId: number, deliveryId: string) =>
+      db.upgradeEvent.findMany({ where: { upgradeId, deliveryId }, select: { type: true, details: true }, orderBy: { id: "asc" } }),
 
     /** Upgrade bypasses granted in a repository since `since` (the urgent budget). */
     countUrgentBypasses: (repository: string, since: Date) =>

@@ -55,14 +55,18 @@ async function reconcileRepository(
   const isUpgrade = (pull: PullFacts) => pull.headRef.startsWith(config.branchPrefix) && pull.headRepoFullName === repository.fullName;
   const open = (await port.listPulls(repo, "open", null)).filter(isUpgrade);
   const closed = (await port.listPulls(repo, "closed", since)).filter(isUpgrade);
+  let failed = false;
   for (const pull of [...open, ...closed]) {
     try {
       await reconcilePull(deps, port, repo, config, installationId, repository, pull);
     } catch (error) {
+      failed = true;
       deps.log.warn({ err: error, repository: repository.fullName, pullNumber: pull.number }, "reconciling a pull request failed");
     }
   }
-  await deps.store.markReconciled(repository.fullName, installationId, startedAt);
+  // A closed PR is listed only while it changed since the last complete look: one whose
+  // reconciliation failed must be listed again next time.
+  if (!failed) await deps.store.markReconciled(repository.fullName, installationId, startedAt);
   return open.length + closed.length;
 }
 
@@ -124,11 +128,11 @@ async function reconcilePull(
   const pull = seen as PullSnapshot | null;
   // A transition whose label change failed (GitHub down) is put right here. When this pass
   // changed the upgrade itself, its transition already set the label from the same read.
-  // A change made in the last two minutes (wall clock, as `updatedAt` is) may still be on its
+  // A change made in the last two minutes (`deps.now()`: the wall clock in production, as `updatedAt` is) may still be on its
   // way to GitHub, its pass (maybe on another replica) setting the label now: repairing it
   // would race that pass.
   if (!fresh || !pull || pull.state !== "open" || fresh.version !== before) return;
-  const settled = Date.now() - fresh.updatedAt.getTime() > LABEL_REPAIR_SETTLE_MS && fresh.state.mergeClaimSha === null;
+  const settled = deps.now().getTime() - fresh.updatedAt.getTime() > LABEL_REPAIR_SETTLE_MS && fresh.state.mergeClaimSha === null;
   if (!settled) return;
   const wanted = `upgrade:${fresh.state.status}`;
   // On a proposed upgrade, `upgrade:approved`/`upgrade:rejected` may be a person's decision

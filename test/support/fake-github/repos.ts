@@ -1,7 +1,7 @@
 /** Repository-level state changes: creating repos, pushing commits, moving branches. */
 import { ZERO_SHA, applyChanges, isAncestor, treeOfCommit, writeCommit, writeTree } from "./git.js";
 import type { Permission, Repo, State, UserType } from "./state.js";
-import { ensureUser, getRepo, nextId, now } from "./state.js";
+import { emit, ensureUser, getRepo, nextId, now } from "./state.js";
 
 export interface AddRepoInput {
   owner: string;
@@ -126,6 +126,14 @@ export function deleteBranch(state: State, repo: Repo, branch: string, pusher: s
   if (!before) return false;
   repo.branches.delete(branch);
   repo.lastUpdate.set(branch, { before, after: ZERO_SHA, pusher, forced: false });
+  // As on GitHub, deleting a branch closes the open pull requests from it.
+  for (const target of state.repos.values()) {
+    for (const pull of target.pulls.values()) {
+      if (pull.state !== "open" || pull.headRepo !== repo.fullName || pull.headRef !== branch) continue;
+      Object.assign(pull, { frozenHeadSha: before, state: "closed", closedAt: now(state), updatedAt: now(state) });
+      emit(state, { kind: "pull", repo: target.fullName, number: pull.number, action: "closed", actor: pusher });
+    }
+  }
   return true;
 }
 

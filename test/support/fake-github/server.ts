@@ -22,7 +22,8 @@ const rootRoutes: Route[] = [
   { method: "POST", pattern: "/login/oauth/access_token", handler: accessToken },
 ];
 
-function route(ctx: Omit<Ctx, "params" | "path">, fullPath: string): Reply | Promise<Reply> {
+/** Routes one request (also used in-process, without a socket: in-process.ts). */
+export function route(ctx: Omit<Ctx, "params" | "path">, fullPath: string): Reply | Promise<Reply> {
   const api = /^\/api\/v3(\/.*)?$/.exec(fullPath);
   const path = api ? api[1] || "/" : fullPath;
   const table = api ? apiRoutes : rootRoutes;

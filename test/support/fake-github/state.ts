@@ -180,6 +180,8 @@ export interface State {
   onChange: ((change: StateChange) => void) | null;
   /** Last time handed out, so that timestamps never go backwards. */
   lastTime: number;
+  /** Where time comes from (ms): the wall clock, or a test's virtual clock (the property suite). */
+  clock?: () => number;
 }
 
 /** The bot account that installation tokens act as. */
@@ -222,7 +224,7 @@ export function nextId(state: State): number {
 
 /** GitHub's timestamps: ISO 8601 to the second, never going backwards. */
 export function now(state: State): string {
-  const t = Math.max(Date.now(), state.lastTime);
+  const t = Math.max(state.clock ? state.clock() : Date.now(), state.lastTime);
   state.lastTime = t;
   return new Date(Math.floor(t / 1000) * 1000).toISOString().replace(".000Z", "Z");
 }

@@ -1,0 +1,30 @@
+/**
+ * The checker is checked: each deliberately broken gate (test/support/gate-model/breakages.ts)
+ * must be caught by the property within the suite's budget of histories.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { BREAKAGES } from "../support/gate-model/breakages.js";
+import { SUITE_TOLERATES, gateProperty, newCounters } from "../support/gate-model/property.js";
+import { memoryKit } from "../support/gate-model/stores.js";
+
+const BUDGET = 300;
+
+describe("broken gates are caught", () => {
+  /** Each breakage, with the invariant it breaks (failures of any other end a history unnoticed). */
+  const cases: Array<[string, RegExp, number]> = [
+    // A red check after a green read, then a merge: about one history in 250 builds that.
+    ["no pre-merge read", /merged at \w+ while GitHub's test gate was (failed|pending)/, 1000],
+    ["the PR author allowed", /merged at \w+ with \d+ of \d+ eligible approvals/, BUDGET],
+    ["a duplicate delivery acting twice", /recorded upgrade\.\S+ .* twice/, BUDGET],
+  ];
+
+  it.each(cases)("%s", async (name, invariant, budget) => {
+    const counters = newCounters();
+    const property = gateProperty({ kit: memoryKit(), counters, tolerate: SUITE_TOLERATES, breakage: BREAKAGES[name], only: invariant });
+    const result = await fc.check(property, { numRuns: budget });
+    expect(result.failed, `not caught in ${budget} histories`).toBe(true);
+    expect(String(result.errorInstance)).toMatch(invariant);
+    console.log(`${name}: caught after ${result.numRuns} histories: ${String(result.errorInstance).split("\n")[0]}`);
+  }, 240_000);
+});

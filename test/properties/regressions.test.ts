@@ -1,0 +1,85 @@
+/**
+ * Counterexamples the property found, kept as named histories (each fixed; the history in words
+ * is the test's name). Each replays the commands on the memory store and the configured
+ * database, and must keep every invariant, at every step and at quiescence.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Command } from "../support/gate-model/commands.js";
+import { runHistory } from "../support/gate-model/property.js";
+import { type StoreKit, databaseKit, memoryKit } from "../support/gate-model/stores.js";
+import { testDatabaseProvider } from "../support/database.js";
+
+const push = (branch = 0): Command => ({ k: "agentPush", branch, lines: 3, guarded: false, urgent: false, coauthor: false, conflict: false });
+const failNextWrite: Command = { k: "fault", target: "write", status: 500, count: 1 };
+
+const histories: Array<[string, Command[], (h: Awaited<ReturnType<typeof runHistory>>) => Promise<void>]> = [
+  [
+    "the agent pushes again, GitHub answers 5xx when the app creates the new head's check run: reconciliation creates it once the claim lapses",
+    [push(), { k: "deliverAll" }, failNextWrite, push(), { k: "deliver", index: 0, mode: "deliver" }],
+    async (h) => {
+      const pull = h.world.pull(1);
+      expect(h.world.repo.checkRuns.filter((r) => r.name === "Upgrade Queue" && r.headSha === h.world.headOf(pull))).toHaveLength(1);
+    },
+  ],
+  [
+    "a person merges by hand and the app's label write fails: reconciliation puts `upgrade:applied` on the closed PR",
+    [push(), { k: "deliverAll" }, { k: "mergeByHand", pull: 0, who: 0 }, failNextWrite, { k: "deliver", index: 0, mode: "deliver" }],
+    async (h) => {
+      expect(h.world.pull(1).labels).toEqual(["upgrade:applied"]);
+    },
+  ],
+  [
+    "reconciliation fails on a PR merged by hand: the next reconciliation lists that closed PR again",
+    [push(), { k: "deliverAll" }, { k: "mergeByHand", pull: 0, who: 0 }, failNextWrite, { k: "reconcile" }, { k: "deliverAll" }],
+    async (h) => {
+      expect(h.world.pull(1).labels).toEqual(["upgrade:applied"]);
+    },
+  ],
+  [
+    "a review of an older commit is recorded as stale, the comment saying so fails with 5xx: the retried delivery records it once",
+    [push(), { k: "deliver", index: 0, mode: "deliver" }, { k: "review", pull: 0, who: 0, approve: true, old: true }, failNextWrite, { k: "deliverAll" }],
+    async (h) => {
+      expect((await h.view.events()).filter((e) => e.type === "upgrade.approval_stale")).toHaveLength(1);
+    },
+  ],
+  [
+    "an approver labels `upgrade:rejected` and closes the PR; the close is processed first: the late label keeps the one state label",
+    [push(), { k: "deliverAll" }, { k: "label", pull: 0, who: 0, approve: false, add: true }, { k: "close", pull: 0, who: 0 }, { k: "deliver", index: 1, mode: "deliver" }, { k: "deliver", index: 0, mode: "deliver" }],
+    async (h) => {
+      expect(h.world.pull(1).labels).toEqual(["upgrade:rejected"]);
+    },
+  ],
+  [
+    "the agent pushes twice, the second commit touching .github/, before the app sees the first push: the upgrade is guarded and one approval does not merge it",
+    [
+      { k: "agentPush", branch: 1, lines: 40, guarded: false, urgent: true, coauthor: false, conflict: false },
+      { k: "agentPush", branch: 1, lines: 40, guarded: true, urgent: true, coauthor: false, conflict: false },
+      { k: "deliver", index: 0, mode: "deliver" },
+      { k: "ci", pull: 0, old: false, check: "test", outcome: "success" },
+      { k: "review", pull: 0, who: 0, approve: true, old: false },
+      { k: "deliverAll" },
+    ],
+    async (h) => {
+      expect(h.world.pull(1).merged).toBe(false);
+      expect((await h.view.upgrades())[0]).toMatchObject({ status: "proposed" });
+    },
+  ],
+];
+
+const kits: Array<[string, () => Promise<StoreKit>]> = [
+  ["memory", async () => memoryKit()],
+  [testDatabaseProvider(), databaseKit],
+];
+
+describe.each(kits)("regressions found by the property (%s)", (_name, open) => {
+  let kit: StoreKit;
+  beforeAll(async () => {
+    kit = await open();
+  });
+  afterAll(async () => {
+    await kit.close();
+  });
+  it.each(histories)("%s", async (_title, commands, expectation) => {
+    await expectation(await runHistory(kit, commands));
+  });
+});

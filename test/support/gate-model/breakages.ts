@@ -1,0 +1,67 @@
+/**
+ * Deliberately broken gates, to check the checker (test/properties/broken-gates.test.ts): each
+ * breaks one promise from outside the pipeline (wrapping the GitHub port or the stores), and
+ * the property must catch it within the suite's budget.
+ */
+import { evaluateTestGate } from "../../../src/domain/test-gate.js";
+import type { PullSnapshot } from "../../../src/github/port.js";
+import type { UpgradeRecord } from "../../../src/store/upgrade-record.js";
+import type { DeliveryStore, StoredDelivery, UpgradeStore } from "../../../src/store/store-ports.js";
+import type { Breakage } from "./app.js";
+
+/** The store's records rewritten on the way out (what decide() is given). */
+function rewriteRecords(store: UpgradeStore, rewrite: (r: UpgradeRecord) => UpgradeRecord): UpgradeStore {
+  const map = async (r: Promise<UpgradeRecord | null>) => {
+    const record = await r;
+    return record ? rewrite(record) : null;
+  };
+  return {
+    ...store,
+    byId: (id) => map(store.byId(id)),
+    byPull: (repository, n) => map(store.byPull(repository, n)),
+    openByBranch: (repository, branch) => map(store.openByBranch(repository, branch)),
+    save: (record, input) => store.save(record, input),
+  };
+}
+
+export const BREAKAGES: Record<string, Breakage> = {
+  /** Once a head's checks were read green, they are never read again (the merge trusts the recorded gate). */
+  "no pre-merge read": {
+    port: (port) => {
+      const green = new Map<string, PullSnapshot["checks"]>();
+      return {
+        ...port,
+        async readPull(repo, pullNumber, options) {
+          const pull = await port.readPull(repo, pullNumber, options);
+          const remembered = green.get(pull.headSha);
+          if (remembered) return { ...pull, checks: remembered };
+          if (evaluateTestGate(pull.headSha, pull.checks, []).state === "passed") green.set(pull.headSha, pull.checks);
+          return pull;
+        },
+      };
+    },
+  },
+  /** The PR's author (and every other self-approver) may approve. */
+  "the PR author allowed": {
+    stores: ({ store, deliveries }) => ({ deliveries, store: rewriteRecords(store, (r) => ({ ...r, state: { ...r.state, nonApprovers: [] } })) }),
+  },
+  /** Redeliveries are processed again: the inbox keeps no ids, and the history forgets which delivery recorded what. */
+  "a duplicate delivery acting twice": {
+    stores: ({ store, deliveries }) => ({ store: { ...store, eventsOfDelivery: async () => [] }, deliveries: forgetfulInbox(deliveries) }),
+  },
+};
+
+function forgetfulInbox(inner: DeliveryStore): DeliveryStore {
+  const payloads = new Map<string, StoredDelivery>();
+  return {
+    ...inner,
+    async accept(delivery, now) {
+      payloads.set(delivery.id, { ...delivery, attempts: 1 });
+      await inner.accept(delivery, now);
+      return true;
+    },
+    async claim(id, now) {
+      return (await inner.claim(id, now)) ?? payloads.get(id) ?? null;
+    },
+  };
+}
