@@ -140,7 +140,8 @@ function onHeadUpdated(b: Builder, input: Input<"head_updated">, config: RepoCon
   const { facts } = input;
   const before = b.state;
   const newNonApprovers = mergeLogins(before.nonApprovers, facts.nonApprovers);
-  if (facts.headSha === before.headSha) {
+  const movedSince = input.fromSha !== undefined && input.fromSha !== before.headSha;
+  if (facts.headSha === before.headSha || movedSince) {
     if (newNonApprovers.length !== before.nonApprovers.length) b.set({ nonApprovers: newNonApprovers });
     return b.decision;
   }

@@ -139,7 +139,12 @@ export type UpgradeInput =
   | { kind: "proposed"; via: Via; actor: string; weakenedTests?: string[] }
   | { kind: "closed"; merged: boolean; actor: string | null; via: Via; mergeCommitSha?: string | null; previousSha?: string | null }
   | { kind: "reopened"; actor: string; via: Via }
-  | { kind: "head_updated"; facts: HeadFacts; actor: string | null; via: Via }
+  /**
+   * `fromSha`: the head the update was read against. When another pass moved the head since
+   * (another replica, with a read of its own), this read may be the older one: the head is not
+   * moved back; only who pushed is remembered.
+   */
+  | { kind: "head_updated"; facts: HeadFacts; actor: string | null; via: Via; fromSha?: string }
   | { kind: "approve"; actor: Actor; sha: string; via: Via }
   | { kind: "reject"; actor: Actor; reason: string | null; via: Via }
   | { kind: "changes_requested"; actor: Actor; via: Via }

@@ -15,7 +15,7 @@ import { applyFromGitHub, applyInput, reportInvalidConfig } from "./apply-input.
 import type { PipelineDeps } from "./deps.js";
 import { type FetchedHead, fetchHeadFacts, headFactsFrom } from "./head-facts.js";
 import { reportInvalidConfigOnHead } from "./invalid-config.js";
-import { type HeadSync, type SyncCause, stripHowTo, syncHead } from "./sync-head.js";
+import { type HeadSync, type SyncCause, closedInputs, stripHowTo, syncHead } from "./sync-head.js";
 
 const DEFAULT_PREFIX = "self-modify/";
 
@@ -187,9 +187,12 @@ async function sync(
     upgradeId,
     {
       async build(pull, record) {
-        const head = await syncHead(port, splitRepository(record.repository), config, record, pull, cause);
+        const repo = splitRepository(record.repository);
+        const head = await syncHead(port, repo, config, record, pull, cause);
         const proposing = proposal && !(await deps.store.hasProposal(record.id)) ? [proposal] : [];
-        return { inputs: [...proposing, ...head.inputs], extraPatch: head.extraPatch };
+        // Closed or merged already (its webhook late or lost, or before it was adopted): so be it.
+        const closed = await closedInputs(port, repo, record, pull);
+        return { inputs: [...proposing, ...head.inputs, ...closed], extraPatch: head.extraPatch };
       },
     },
     options,

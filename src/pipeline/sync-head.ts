@@ -26,6 +26,22 @@ export interface SyncCause {
   nonApprovers: readonly (string | null)[];
 }
 
+/**
+ * What the read says happened to a PR the delivery did not report closed or merged (a close or
+ * merge whose webhook is late or lost, or a PR closed before it was adopted): recorded as
+ * reconciliation finds it (CONTRACT §2).
+ */
+export async function closedInputs(port: GitHubPort, repo: RepoRef, record: UpgradeRecord, pull: PullSnapshot): Promise<UpgradeInput[]> {
+  const { status } = record.state;
+  if (pull.merged) {
+    if (status === "applied" || status === "rolled_back") return [];
+    const previousSha = pull.mergeCommitSha ? await port.firstParent(repo, pull.mergeCommitSha) : null;
+    return [{ kind: "closed", merged: true, actor: pull.mergedBy, via: "reconcile", mergeCommitSha: pull.mergeCommitSha, previousSha }];
+  }
+  if (pull.state === "closed" && (status === "proposed" || status === "approved" || status === "failed")) return [{ kind: "closed", merged: false, actor: null, via: "reconcile" }];
+  return [];
+}
+
 export async function syncHead(port: GitHubPort, repo: RepoRef, config: RepoConfig, record: UpgradeRecord, pull: PullSnapshot, cause: SyncCause): Promise<HeadSync> {
   if (pull.state !== "open") return { inputs: [] };
   const inputs: UpgradeInput[] = [];
@@ -33,7 +49,7 @@ export async function syncHead(port: GitHubPort, repo: RepoRef, config: RepoConf
   const pushers = cause.nonApprovers.filter((l): l is string => typeof l === "string");
   if (pull.headSha !== record.state.headSha) {
     const head = await fetchHeadFacts(port, repo, pull, config, pushers);
-    inputs.push({ kind: "head_updated", facts: head.facts, actor: cause.actor, via: cause.via });
+    inputs.push({ kind: "head_updated", facts: head.facts, actor: cause.actor, via: cause.via, fromSha: record.state.headSha });
     extraPatch = { diffPreview: head.diffPreview, title: pull.title, description: stripHowTo(pull.body) };
   } else if (pushers.some((login) => !record.state.nonApprovers.some((l) => l.toLowerCase() === login.toLowerCase()))) {
     // Same head (another delivery already moved it): only remember who pushed.

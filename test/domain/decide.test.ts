@@ -318,6 +318,22 @@ describe("decide: new commits", () => {
       effects: [],
       patch: {},
     },
+    "a head read against an older head (another pass moved it since): the head is not moved back, only the pusher recorded": {
+      state: approvedState(),
+      input: { kind: "head_updated", facts: headFacts({ nonApprovers: ["mallory"] }), actor: "agent-bot[bot]", via: "push", fromSha: "0".repeat(40) },
+      status: "approved",
+      events: [],
+      effects: [],
+      patch: { nonApprovers: ["agent-bot[bot]", "agent-author", "mallory"] },
+    },
+    "a head read against the current head moves it": {
+      state: upgradeState(),
+      input: { kind: "head_updated", facts: headFacts(), actor: "agent-bot[bot]", via: "push", fromSha: HEAD },
+      status: "proposed",
+      events: [],
+      effects: ["sync_check_run"],
+      patch: { headSha: NEW_HEAD },
+    },
     "same head SHA, a new pusher: only recorded as a non-approver": {
       state: upgradeState(),
       input: pushed(headFacts({ headSha: HEAD, nonApprovers: ["mallory"] })),
