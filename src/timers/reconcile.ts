@@ -47,6 +47,9 @@ async function reconcileRepository(
   repository: { fullName: string; private: boolean; defaultBranch: string },
 ): Promise<number> {
   const repo = splitRepository(repository.fullName);
+  // Reconciliation repairs what lost webhooks left behind, a lost push of a config fix among
+  // them: the config is read as it is now, not as the cache (up to 5 minutes old) remembers it.
+  deps.configs.invalidate(repository.fullName);
   const configResult = await deps.configs.get(repository.fullName, port, repo);
   if (!configResult.ok) return 0;
   const config = configResult.config;

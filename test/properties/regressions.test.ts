@@ -14,6 +14,22 @@ const failNextWrite: Command = { k: "fault", target: "write", status: 500, count
 
 const histories: Array<[string, Command[], (h: Awaited<ReturnType<typeof runHistory>>) => Promise<void>]> = [
   [
+    "the config is invalid and cached; its fix is pushed but that push's webhook is lost, and the agent opens its PR: reconciliation reads the config as it is now and adopts the PR",
+    [
+      { k: "config", variant: 5 },
+      { k: "deliverAll" },
+      { k: "reconcile" },
+      { k: "agentPush", branch: 0, lines: 40, guarded: true, urgent: true, coauthor: false, conflict: false },
+      { k: "config", variant: 0 },
+      { k: "deliver", index: 3, mode: "drop" },
+      { k: "agentOpensPull", branch: 0 },
+      { k: "review", pull: 0, who: 0, approve: true, old: true },
+    ],
+    async (h) => {
+      expect((await h.view.upgrades()).map((u) => u.pullNumber)).toContain(1);
+    },
+  ],
+  [
     "the agent pushes again, GitHub answers 5xx when the app creates the new head's check run: reconciliation creates it once the claim lapses",
     [push(), { k: "deliverAll" }, failNextWrite, push(), { k: "deliver", index: 0, mode: "deliver" }],
     async (h) => {
