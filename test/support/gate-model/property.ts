@@ -83,3 +83,14 @@ export async function runHistory(kit: StoreKit, commands: readonly Command[], to
   await harness.quiesce();
   return harness;
 }
+
+/**
+ * fast-check's seed for the suite: `PROPERTY_SEED` when set (`.ci/run` sets it from the commit, so
+ * CI explores new histories at every commit and any failure replays exactly), else random.
+ */
+export function suiteSeed(): { seed?: number } {
+  const seed = Number(process.env.PROPERTY_SEED);
+  // The PostgreSQL pass explores other histories than the SQLite pass.
+  const pass = process.env.TEST_DATABASE === "postgresql" ? 1 : 0;
+  return Number.isSafeInteger(seed) && process.env.PROPERTY_SEED ? { seed: seed + pass } : {};
+}
