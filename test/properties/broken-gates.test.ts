@@ -5,24 +5,31 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BREAKAGES } from "../support/gate-model/breakages.js";
-import { SUITE_TOLERATES, gateProperty, newCounters, suiteSeed } from "../support/gate-model/property.js";
+import { SUITE_TOLERATES, gateProperty, newCounters } from "../support/gate-model/property.js";
 import { memoryKit } from "../support/gate-model/stores.js";
 
 const BUDGET = 300;
+/**
+ * Checking the checker is a claim about a budget, so its histories are fixed: one seed, the
+ * same on every run (the suite's own exploration draws new seeds, see suiteSeed()). With an
+ * arbitrary seed a breakage is sometimes not reached within its budget.
+ */
+const SEED = 20_261_201;
 
 describe("broken gates are caught", () => {
   /** Each breakage, with the invariant it breaks (failures of any other end a history unnoticed). */
   const cases: Array<[string, RegExp, number]> = [
-    // A red check after a green read, then a merge: about one history in 250 builds that.
+    // A red check after a green read, then a merge: about one history in 250 builds that. The
+    // author approving alone became rarer once test files and .github/ changes are guarded.
     ["no pre-merge read", /merged at \w+ while GitHub's test gate was (failed|pending)/, 1000],
-    ["the PR author allowed", /merged at \w+ with \d+ of \d+ eligible approvals/, BUDGET],
+    ["the PR author allowed", /merged at \w+ with \d+ of \d+ eligible approvals/, 1000],
     ["a duplicate delivery acting twice", /recorded upgrade\.\S+ .* twice/, BUDGET],
   ];
 
   it.each(cases)("%s", async (name, invariant, budget) => {
     const counters = newCounters();
     const property = gateProperty({ kit: memoryKit(), counters, tolerate: SUITE_TOLERATES, breakage: BREAKAGES[name], only: invariant });
-    const result = await fc.check(property, { numRuns: budget, ...suiteSeed() });
+    const result = await fc.check(property, { numRuns: budget, seed: SEED });
     expect(result.failed, `not caught in ${budget} histories`).toBe(true);
     expect(String(result.errorInstance)).toMatch(invariant);
     console.log(`${name}: caught after ${result.numRuns} histories: ${String(result.errorInstance).split("\n")[0]}`);
