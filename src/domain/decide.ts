@@ -431,7 +431,9 @@ function onFreezeChanged(b: Builder, via: Via, config: RepoConfig, ctx: DecideCo
 
 function onTick(b: Builder, via: Via, config: RepoConfig, ctx: DecideContext): Decision {
   const s = b.state;
-  if (s.status !== "proposed") return b.decision;
+  // A new upgrade whose proposal pass is still reading GitHub (on this replica or another) is
+  // not timed out or auto-approved before its proposal is recorded.
+  if (s.status !== "proposed" || ctx.proposalRecorded === false) return b.decision;
   if (ctx.now.getTime() - s.proposedAt.getTime() >= config.expireAfterHours * 3_600_000) {
     b.transition({ status: "expired", expiredAt: ctx.now })
       .event("upgrade.expired", "expiry", via, { expireAfterHours: config.expireAfterHours })

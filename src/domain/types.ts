@@ -176,7 +176,7 @@ export interface DecideContext {
   /** Any rejection or changes-requested review was ever given (blocks auto-approval). */
   hasObjection: boolean;
   /** `upgrade.proposed` is already in the history (read only for a `proposed` input). */
-  proposalRecorded?: boolean;
+  proposalRecorded?: boolean; // read for `proposed` and `tick` inputs
   /** The repository's freeze, if it is frozen: nothing is merged, auto-approved or bypassed. */
   frozen?: Freeze | null;
   /**

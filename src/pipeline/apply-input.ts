@@ -178,7 +178,7 @@ async function decideAndSave(
       now,
       urgentBypassesToday: record.state.urgent ? await deps.store.countUrgentBypasses(record.repository, new Date(now.getTime() - DAY_MS)) : 0,
       hasObjection: config.autoApprove.enabled ? await deps.store.hasObjection(record.id) : false,
-      proposalRecorded: input.kind === "proposed" ? await deps.store.hasProposal(record.id) : undefined,
+      proposalRecorded: input.kind === "proposed" || input.kind === "tick" ? await deps.store.hasProposal(record.id) : undefined,
       frozen: await deps.store.freezeOf(record.repository),
       budgetUsed: await budgetUse(deps, record, input, config, now),
     };

@@ -1105,6 +1105,15 @@ describe("decide: expiry (tick)", () => {
       patch: { expiredAt: hoursAfterProposal(0.5) },
       comment: /no decision within 0.5 hours/,
     },
+    "proposed, its proposal not recorded yet (the proposal pass still reading GitHub): not expired": {
+      state: upgradeState(),
+      input: tick,
+      config: { expireAfterHours: 0.5 },
+      ctx: { now: hoursAfterProposal(1), proposalRecorded: false },
+      status: "proposed",
+      events: [],
+      effects: [],
+    },
     "proposed: not expired just before expireAfterHours (0.5)": {
       state: upgradeState(),
       input: tick,
