@@ -151,7 +151,8 @@ export type UpgradeInput =
   | { kind: "label_denied"; actor: Actor; label: string }
   | { kind: "command"; command: Exclude<Command, "approve" | "reject">; actor: Actor; via: Via; argument?: string | null }
   /** `missingChecks`: check names the base branch head reports and this head does not (read with the results). */
-  | { kind: "tests"; results: TestResults; via: Via; missingChecks?: string[] }
+  /** `readVersion`: the upgrade's version when the results were read (see apply-input.ts). */
+  | { kind: "tests"; results: TestResults; via: Via; missingChecks?: string[]; readVersion?: number }
   /** The repository was frozen or unfrozen: refresh the check run, and go on if no longer frozen. */
   | { kind: "freeze_changed"; via: Via }
   /** The freeze was found right before merging (it landed after the merge was claimed). */

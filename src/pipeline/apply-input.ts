@@ -103,6 +103,12 @@ export function applyFromGitHub(deps: PipelineDeps, upgradeId: number, plan: Fro
   );
 }
 
+function isStalePending(input: UpgradeInput, record: UpgradeRecord): boolean {
+  if (input.kind !== "tests" || input.readVersion === undefined || input.readVersion === record.version) return false;
+  const stored = record.state.testResults;
+  return input.results.state === "pending" && stored !== null && stored.sha === input.results.sha && stored.state !== "pending";
+}
+
 /** An input that changes nothing, to save columns alone (a new title) as a decision does. */
 function unchangedHead(record: UpgradeRecord): UpgradeInput {
   const s = record.state;
@@ -173,6 +179,10 @@ async function decideAndSave(
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
     const record = await deps.store.byId(upgradeId);
     if (!record) return null;
+    // Pending results read before another pass (on another replica) recorded completed ones for
+    // the same SHA are the older read: they do not undo the newer (a re-run's pending comes with
+    // its own check event and read).
+    if (isStalePending(input, record)) return { record, effects: [], decidedOn: record.state.status };
     const now = deps.now();
     const decideCtx: DecideContext = {
       now,

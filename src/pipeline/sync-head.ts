@@ -60,7 +60,7 @@ export async function syncHead(port: GitHubPort, repo: RepoRef, config: RepoConf
   // Fewer distinct check names than the base head is weakening, judged once the head's checks
   // have all completed (while CI is still starting its jobs the head reports fewer anyway).
   const missingChecks = results.state === "pending" ? [] : missingCheckNames(pull.checks.map((c) => c.name), pull.baseCheckNames);
-  inputs.push({ kind: "tests", results, via: cause.via === "reconcile" ? "reconcile" : "check", ...(missingChecks.length > 0 ? { missingChecks } : {}) });
+  inputs.push({ kind: "tests", results, via: cause.via === "reconcile" ? "reconcile" : "check", readVersion: record.version, ...(missingChecks.length > 0 ? { missingChecks } : {}) });
   return { inputs, extraPatch };
 }
 
