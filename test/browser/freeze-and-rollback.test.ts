@@ -5,9 +5,10 @@
  * who froze it and why); Unfreeze merges it; Roll back undoes it with a PR comment naming the
  * maintainer, recorded `via: dashboard`. A write user sees none of these buttons.
  */
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AppProcess, contractEnv, eventually, freePort, startAppProcess } from "../support/app-process.js";
+import { launchChromium } from "../support/browser.js";
 import { type EmptyDatabase, createEmptyTestDatabase } from "../support/database.js";
 import { type FakeGitHub, type WebhookSender, createWebhookSender, startFakeGitHub } from "../support/fake-github/index.js";
 
@@ -62,10 +63,7 @@ describe("freezing, unfreezing and rolling back from the status page", () => {
     }, "the app to propose the upgrade").catch((error: unknown) => {
       throw new Error(`${String(error)}\n${app.output().slice(-3000)}`);
     });
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -23,6 +23,8 @@ describe("broken gates are caught", () => {
     // author approving alone became rarer once test files and .github/ changes are guarded.
     ["no pre-merge read", /merged at \w+ while GitHub's test gate was (failed|pending)/, 1000],
     ["the PR author allowed", /merged at \w+ with \d+ of \d+ eligible approvals/, 1000],
+    ["approvals not bound to the SHA", /merged at \w+ with \d+ of \d+ eligible approvals/, 1000],
+    ["a dropped failing check ignored", /merged at \w+ while GitHub's test gate was failed/, 1000],
     ["a duplicate delivery acting twice", /recorded upgrade\.\S+ .* twice/, BUDGET],
   ];
 

@@ -20,7 +20,8 @@ export interface Stores {
 
 /** Deliberate breakage for the checker's own tests (test/properties/broken-gates.test.ts). */
 export interface Breakage {
-  port?: (port: GitHubPort) => GitHubPort;
+  /** `stores` are the history's own (shared by its replicas and restarts). */
+  port?: (port: GitHubPort, stores: Stores) => GitHubPort;
   stores?: (stores: Stores) => Stores;
 }
 
@@ -42,7 +43,7 @@ export function createModelApp(world: World, stores: Stores, breakage: Breakage 
   const { store, deliveries } = breakage.stores ? breakage.stores(stores) : stores;
   const octokit = inProcessOctokit(world.state, 1, (request) => world.onRequest(request));
   const real = createOctokitPort(octokit as unknown as ProbotOctokit, { appId: 1, mergeRetryDelayMs: 0 });
-  const port = breakage.port ? breakage.port(real) : real;
+  const port = breakage.port ? breakage.port(real, stores) : real;
   const deps: PipelineDeps = {
     store,
     deliveries,
