@@ -243,9 +243,11 @@ async function pullInputs(deps: PipelineDeps, port: GitHubPort, config: RepoConf
   if (pull.state === "closed") {
     return { inputs: [...proposing, { kind: "closed", merged: false, actor: byThisDelivery("closed") ? sender.login : null, via: byThisDelivery("closed") ? "close" : "reconcile" }] };
   }
-  // Open now: a reopened upgrade is proposed again, then its head and checks are taken as they are.
+  // Open now: a reopened upgrade is proposed again, then its head and checks are taken as they
+  // are. Not while the app still owes the close it decided (its pass failed before closing):
+  // the PR is open because of that, not reopened, and the sweep closes it.
   const reopened: UpgradeInput[] =
-    status === "rejected" || status === "expired"
+    (status === "rejected" || status === "expired") && !(await deps.store.owesClose(record.id))
       ? [{ kind: "reopened", actor: byThisDelivery("reopened") ? sender.login : "reconcile", via: byThisDelivery("reopened") ? "pull_request" : "reconcile" }]
       : [];
   const pushed = job.action === "synchronize" || job.action === "opened" || job.action === "ready_for_review";

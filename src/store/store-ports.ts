@@ -89,6 +89,8 @@ export interface UpgradeStore {
    */
   save(record: UpgradeRecord, input: SaveInput): Promise<{ owed: number[] } | false>;
   effectsDone(ids: readonly number[]): Promise<void>;
+  /** Whether the upgrade still owes GitHub the close of its PR (its pass failed before closing it). */
+  owesClose(upgradeId: number): Promise<boolean>;
   releaseEffects(ids: readonly number[], now: Date): Promise<void>;
   /** Owed effects whose claim lapsed, each claimed until `until(attempts)` by compare-and-set. */
   claimOwedEffects(now: Date, until: (attempts: number) => Date, limit: number): Promise<PendingEffectRow[]>;

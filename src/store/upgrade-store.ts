@@ -137,6 +137,10 @@ export function createUpgradeStore(db: Db, options: { serialiseWrites: boolean }
     },
 
     /** The owed effects `ids` were done on GitHub. */
+    async owesClose(upgradeId: number): Promise<boolean> {
+      return (await db.pendingEffect.findFirst({ where: { upgradeId, kind: "close_pr" }, select: { id: true } })) !== null;
+    },
+
     async effectsDone(ids: readonly number[]): Promise<void> {
       if (ids.length === 0) return;
       await lock(() => db.pendingEffect.deleteMany({ where: { id: { in: [...ids] } } }));

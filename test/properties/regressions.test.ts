@@ -80,6 +80,23 @@ const histories: Array<[string, Command[], (h: Awaited<ReturnType<typeof runHist
       expect((await h.view.upgrades())[0]).toMatchObject({ status: "proposed" });
     },
   ],
+  [
+    "an approver comments /reject; GitHub fails the pass's first write, so the PR is not closed yet; the agent pushes: the open PR is the close still owed, not a reopen, and the retried /reject records nothing twice",
+    [
+      { k: "agentPush", branch: 0, lines: 40, guarded: false, urgent: true, coauthor: true, conflict: false },
+      { k: "deliverAll" },
+      { k: "comment", pull: 0, who: 0, text: 3, action: "created" },
+      failNextWrite,
+      { k: "deliver", index: 0, mode: "deliver" },
+      { k: "deliver", index: 5, mode: "deliver" },
+      { k: "agentPush", branch: 0, lines: 40, guarded: false, urgent: false, coauthor: false, conflict: false },
+    ],
+    async (h) => {
+      expect(h.world.pull(1).state).toBe("closed");
+      expect((await h.view.upgrades())[0]).toMatchObject({ status: "rejected" });
+      expect((await h.view.events()).filter((e) => e.type === "upgrade.rejected")).toHaveLength(1);
+    },
+  ],
 ];
 
 const kits: Array<[string, () => Promise<StoreKit>]> = [

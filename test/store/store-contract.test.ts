@@ -105,6 +105,7 @@ describe.each(kits)("store contract: %s", (_name, open) => {
     });
     expect(saved && saved.owed.length).toBe(2);
     const owed = (saved as { owed: number[] }).owed;
+    expect(await s.store.owesClose(record.id)).toBe(true);
     expect(await s.store.claimOwedEffects(at(5), () => at(20), 10)).toEqual([]);
     await s.store.releaseEffects([owed[1]!], at(5));
     const claimed = await s.store.claimOwedEffects(at(6), (attempts) => at(6 + attempts), 10);
@@ -112,6 +113,7 @@ describe.each(kits)("store contract: %s", (_name, open) => {
     expect(await s.store.claimOwedEffects(at(6), () => at(30), 10)).toEqual([]);
     await s.store.effectsDone(owed);
     expect(await s.store.claimOwedEffects(at(60), () => at(90), 10)).toEqual([]);
+    expect(await s.store.owesClose(record.id)).toBe(false);
   });
 
   it("claims the creation of a head's check run once, until the claim lapses", async () => {

@@ -82,6 +82,7 @@ export function createMemoryUpgradeStore(t: MemoryTables): UpgradeStore {
       return { owed };
     },
 
+    owesClose: async (upgradeId) => t.effects.some((e) => e.upgradeId === upgradeId && e.kind === "close_pr"),
     async effectsDone(ids) {
       t.effects = t.effects.filter((e) => !ids.includes(e.id));
     },
