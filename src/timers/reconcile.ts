@@ -12,6 +12,7 @@ import { STATE_LABELS } from "../github/octokit-port.js";
 import type { PipelineDeps } from "../pipeline/deps.js";
 import { handleJob } from "../pipeline/handle-job.js";
 import { syncHead } from "../pipeline/sync-head.js";
+import type { UpgradeRecord } from "../store/upgrade-record.js";
 
 const LABEL_REPAIR_SETTLE_MS = 2 * 60_000;
 
@@ -61,14 +62,14 @@ async function reconcileRepository(
   let failed = false;
   for (const pull of [...open, ...closed]) {
     try {
-      await reconcilePull(deps, port, repo, config, installationId, repository, pull);
+      if ((await reconcilePull(deps, port, repo, config, installationId, repository, pull)) === "look again") failed = true;
     } catch (error) {
       failed = true;
       deps.log.warn({ err: error, repository: repository.fullName, pullNumber: pull.number }, "reconciling a pull request failed");
     }
   }
   // A closed PR is listed only while it changed since the last complete look: one whose
-  // reconciliation failed must be listed again next time.
+  // reconciliation failed, or could not be judged yet, must be listed again next time.
   if (!failed) await deps.store.markReconciled(repository.fullName, installationId, startedAt);
   return open.length + closed.length;
 }
@@ -81,10 +82,10 @@ async function reconcilePull(
   installationId: number,
   repository: { fullName: string; private: boolean; defaultBranch: string },
   listed: PullFacts,
-): Promise<void> {
+): Promise<"done" | "look again"> {
   const existing = await deps.store.byPull(repository.fullName, listed.number);
   if (!existing) {
-    if (listed.state !== "open") return;
+    if (listed.state !== "open") return "done";
     const job = {
       kind: "pull" as const,
       action: "opened" as const,
@@ -96,12 +97,14 @@ async function reconcilePull(
       sender: { login: listed.author ?? "reconcile", isBot: false },
     };
     await handleJob(deps, job, null);
-    return;
+    return "done";
   }
   const { status } = existing.state;
   const terminal = status !== "proposed" && status !== "approved" && status !== "failed";
-  // Nothing a list of closed PRs can tell about a settled upgrade.
-  if (listed.state === "closed" && (status === "applied" || status === "rolled_back" || (!listed.merged && terminal))) return;
+  // A settled upgrade's closed PR: only its state label may need putting right.
+  if (listed.state === "closed" && (status === "applied" || status === "rolled_back" || (!listed.merged && terminal))) {
+    return repairClosedLabel(deps, port, repo, existing, listed);
+  }
   // The list is a snapshot taken before this loop got here (the app may have closed or merged
   // the PR since), and lacks who merged: the PR itself is read again, inside the pass, and decides.
   let seen: PullSnapshot | null = null;
@@ -120,7 +123,9 @@ async function reconcilePull(
           return { inputs: [{ kind: "closed", merged: true, actor: pull.mergedBy ?? "reconcile", via: "reconcile", mergeCommitSha: pull.mergeCommitSha, previousSha }] };
         }
         if (pull.state === "closed") return { inputs: pending ? [{ kind: "closed", merged: false, actor: "reconcile", via: "reconcile" }] : [] };
-        const reopened: UpgradeInput[] = current === "rejected" || current === "expired" ? [{ kind: "reopened", actor: "reconcile", via: "reconcile" }] : [];
+        // Open while the app still owes its close (see handle-job.ts): not a reopen.
+        const reopenedNow = (current === "rejected" || current === "expired") && !(await deps.store.owesClose(record.id));
+        const reopened: UpgradeInput[] = reopenedNow ? [{ kind: "reopened", actor: "reconcile", via: "reconcile" }] : [];
         if (reopened.length === 0 && !pending) return { inputs: [] };
         const head = await syncHead(port, repo, config, record, pull, { actor: "reconcile", via: "reconcile", nonApprovers: [] });
         return { inputs: [...reopened, ...head.inputs], extraPatch: head.extraPatch };
@@ -134,13 +139,32 @@ async function reconcilePull(
   // A change made in the last two minutes (`deps.now()`: the wall clock in production, as `updatedAt` is) may still be on its
   // way to GitHub, its pass (maybe on another replica) setting the label now: repairing it
   // would race that pass.
-  if (!fresh || !pull || pull.state !== "open" || fresh.version !== before) return;
+  if (!fresh || !pull || pull.state !== "open" || fresh.version !== before) return "done";
   const settled = deps.now().getTime() - fresh.updatedAt.getTime() > LABEL_REPAIR_SETTLE_MS && fresh.state.mergeClaimSha === null;
-  if (!settled) return;
+  if (!settled) return "done";
   const wanted = `upgrade:${fresh.state.status}`;
   // On a proposed upgrade, `upgrade:approved`/`upgrade:rejected` may be a person's decision
   // whose webhook was missed: left for the label handler, never removed silently here.
   const decisionLabel = (l: string) => fresh.state.status === "proposed" && (l === "upgrade:approved" || l === "upgrade:rejected");
   const stale = pull.labels.filter((l) => STATE_LABELS.includes(l) && l !== wanted && !decisionLabel(l));
   if (!pull.labels.includes(wanted) || stale.length > 0) await showStateLabel(deps, port, repo, fresh, pull.labels.filter((l) => !decisionLabel(l)));
+  return "done";
+}
+
+/**
+ * A closed upgrade keeps exactly one state label (CONTRACT §3) even when the write that set it
+ * failed or a person removed it: put back from the PR as it is now. A change of the last two
+ * minutes may still be on its way to GitHub (see above), so that PR is looked at again next time.
+ */
+async function repairClosedLabel(deps: PipelineDeps, port: GitHubPort, repo: RepoRef, record: UpgradeRecord, listed: PullFacts): Promise<"done" | "look again"> {
+  const wanted = `upgrade:${record.state.status}`;
+  const shown = (labels: readonly string[]) => labels.includes(wanted) && labels.filter((l) => STATE_LABELS.includes(l)).length === 1;
+  if (shown(listed.labels)) return "done";
+  if (deps.now().getTime() - record.updatedAt.getTime() <= LABEL_REPAIR_SETTLE_MS) return "look again";
+  const pull = await port.readPull(repo, listed.number);
+  const latest = await deps.store.byId(record.id);
+  // Reopened, or the upgrade moved on since the list was read: the next look decides.
+  if (pull.state !== "closed" || !latest || latest.version !== record.version) return "look again";
+  if (!shown(pull.labels)) await showStateLabel(deps, port, repo, latest, pull.labels);
+  return "done";
 }

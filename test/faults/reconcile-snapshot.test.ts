@@ -3,7 +3,7 @@
  * app may have closed a PR since (expiry on another replica). It reopens an upgrade only when
  * the PR is open now, not because the snapshot said so.
  */
-import { expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { reconcile } from "../../src/timers/reconcile.js";
 import type { TestApp } from "../support/app.js";
 import { useTestApp } from "../support/use-test-app.js";
@@ -65,4 +65,41 @@ it("an expired upgrade whose PR a person reopened while the app was down is prop
   expectAllMocksUsed();
   expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).status).toBe("proposed");
   expect((await eventsOf(app.db, id)).at(-1)).toMatchObject({ type: "upgrade.reopened", actor: "reconcile", via: "reconcile" });
+});
+
+describe("a closed upgrade's state label", () => {
+  const closedListed = (labels: string[]) => {
+    nock(API).get(`${repoPath}/pulls`).query((q) => q.state === "open").reply(200, []);
+    nock(API).get(`${repoPath}/pulls`).query((q) => q.state === "closed").reply(200, [{ ...pull("closed"), labels: labels.map((name) => ({ name })) }]);
+  };
+  const changedAt = (id: number, at: Date) => app.db.upgrade.update({ where: { id }, data: { updatedAt: at } });
+
+  it("lost (the write failed, or a person removed it) is put back from the PR as it is now", async () => {
+    const id = await seedUpgrade(app.db, { status: "rejected" });
+    await changedAt(id, new Date(app.clock.now.getTime() - 10 * 60_000));
+    closedListed(["bug", "upgrade:proposed"]);
+    readPull(12, { head: SEED_HEAD, branch: "self-modify/cache", state: "closed", labels: ["bug", "upgrade:proposed"] });
+    nock(API).put(`${repoPath}/issues/12/labels`, { labels: ["bug", "upgrade:rejected"] }).reply(200, []);
+    await reconcile(app.queue.deps, [1]);
+    expectAllMocksUsed();
+    expect((await eventsOf(app.db, id)).map((e) => e.type)).toEqual(["upgrade.proposed"]);
+    expect(await app.queue.deps.store.lastReconciled(FULL)).not.toBeNull();
+  });
+
+  it("right already: no request beyond the list", async () => {
+    const id = await seedUpgrade(app.db, { status: "rejected" });
+    await changedAt(id, new Date(app.clock.now.getTime() - 10 * 60_000));
+    closedListed(["upgrade:rejected"]);
+    await reconcile(app.queue.deps, [1]);
+    expectAllMocksUsed();
+  });
+
+  it("changed in the last two minutes (its own pass may be setting it): left alone, and the PR listed again next time", async () => {
+    const id = await seedUpgrade(app.db, { status: "rejected" });
+    await changedAt(id, new Date(app.clock.now.getTime() - 30_000));
+    closedListed([]);
+    await reconcile(app.queue.deps, [1]);
+    expectAllMocksUsed();
+    expect(await app.queue.deps.store.lastReconciled(FULL)).toBeNull();
+  });
 });
