@@ -8,7 +8,7 @@ import { BREAKAGES } from "../support/gate-model/breakages.js";
 import { SUITE_TOLERATES, gateProperty, newCounters } from "../support/gate-model/property.js";
 import { memoryKit } from "../support/gate-model/stores.js";
 
-const BUDGET = 300;
+const BUDGET = 1000;
 /**
  * Checking the checker is a claim about a budget, so its histories are fixed: one seed, the
  * same on every run (the suite's own exploration draws new seeds, see suiteSeed()). With an
@@ -19,11 +19,10 @@ const SEED = 20_261_201;
 describe("broken gates are caught", () => {
   /** Each breakage, with the invariant it breaks (failures of any other end a history unnoticed). */
   const cases: Array<[string, RegExp, number]> = [
-    // A red check after a green read, then a merge: about one history in 250 builds that. The
-    // author approving alone became rarer once test files and .github/ changes are guarded.
+    // Budgets: above the most histories any of 12 seeds needed (docs/verification.md).
     ["no pre-merge read", /merged at \w+ while GitHub's test gate was (failed|pending)/, 1000],
     ["the PR author allowed", /merged at \w+ with \d+ of \d+ eligible approvals/, 1000],
-    ["approvals not bound to the SHA", /merged at \w+ with \d+ of \d+ eligible approvals/, 1000],
+    ["approvals not bound to the SHA", /merged at \w+ with \d+ of \d+ eligible approvals/, 1500],
     ["a dropped failing check ignored", /merged at \w+ while GitHub's test gate was failed/, 1000],
     ["a duplicate delivery acting twice", /recorded upgrade\.\S+ .* twice/, BUDGET],
   ];

@@ -31,6 +31,8 @@ export type Command =
   | { k: "agentPush"; branch: number; lines: number; guarded: boolean; urgent: boolean; coauthor: boolean; conflict: boolean }
   | { k: "agentOpensPull"; branch: number }
   | { k: "review"; pull: number; who: number; approve: boolean; old: boolean }
+  /** An approval that the app records, new commits, then a second approval of the new head. */
+  | { k: "reviewsAroundPush"; pull: number; first: number; second: number }
   | { k: "comment"; pull: number; who: number; text: number; action: "created" | "edited" | "deleted" }
   | { k: "label"; pull: number; who: number; approve: boolean; add: boolean }
   | { k: "close"; pull: number; who: number }
@@ -38,6 +40,8 @@ export type Command =
   | { k: "mergeByHand"; pull: number; who: number }
   | { k: "pushBase"; conflict: boolean }
   | { k: "ci"; pull: number; old: boolean; check: "test" | "lint" | "ci/status"; outcome: "success" | "failure" | "pending" }
+  /** Every CI job on the head finishing at once: all green, or one red among green ones. */
+  | { k: "ciSuite"; pull: number; failing: "test" | "lint" | "ci/status" | null }
   | { k: "deliver"; index: number; mode: "deliver" | "redeliver" | "resend" | "drop" | "delay" }
   | { k: "deliverAll" }
   | { k: "concurrent"; a: number; b: number; replica: boolean }
@@ -54,12 +58,13 @@ const mostly = (weight: number) => fc.oneof({ arbitrary: fc.constant(true), weig
 const rarely = (weight: number) => fc.oneof({ arbitrary: fc.constant(false), weight }, { arbitrary: fc.constant(true), weight: 1 });
 
 /** The kind of each arbitrary below, in order. */
-export const KINDS: ReadonlyArray<Command["k"]> = ["agentPush", "agentOpensPull", "review", "comment", "label", "close", "reopen", "mergeByHand", "pushBase", "ci", "deliver", "deliverAll", "concurrent", "fault", "time", "config", "crash", "reconcile"];
+export const KINDS: ReadonlyArray<Command["k"]> = ["agentPush", "agentOpensPull", "review", "reviewsAroundPush", "comment", "label", "close", "reopen", "mergeByHand", "pushBase", "ci", "ciSuite", "deliver", "deliverAll", "concurrent", "fault", "time", "config", "crash", "reconcile"];
 
 export const commandArbitraries: Array<fc.Arbitrary<Command>> = [
   fc.record({ k: fc.constant("agentPush" as const), branch: fc.nat({ max: 2 }), lines: fc.oneof(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 40, max: 260 })), guarded: rarely(3), urgent: rarely(3), coauthor: rarely(3), conflict: rarely(4) }),
   fc.record({ k: fc.constant("agentOpensPull" as const), branch: fc.nat({ max: 2 }) }),
   fc.record({ k: fc.constant("review" as const), pull: idx, who, approve: mostly(3), old: rarely(4) }),
+  fc.record({ k: fc.constant("reviewsAroundPush" as const), pull: idx, first: who, second: who }),
   fc.record({ k: fc.constant("comment" as const), pull: idx, who, text: fc.nat({ max: COMMENTS.length - 1 }), action: fc.constantFrom("created" as const, "created" as const, "edited" as const, "deleted" as const) }),
   fc.record({ k: fc.constant("label" as const), pull: idx, who, approve: fc.boolean(), add: fc.boolean() }),
   fc.record({ k: fc.constant("close" as const), pull: idx, who }),
@@ -67,6 +72,7 @@ export const commandArbitraries: Array<fc.Arbitrary<Command>> = [
   fc.record({ k: fc.constant("mergeByHand" as const), pull: idx, who }),
   fc.record({ k: fc.constant("pushBase" as const), conflict: fc.boolean() }),
   fc.record({ k: fc.constant("ci" as const), pull: idx, old: rarely(4), check: fc.constantFrom("test" as const, "lint" as const, "ci/status" as const), outcome: fc.oneof({ arbitrary: fc.constant("success" as const), weight: 6 }, { arbitrary: fc.constantFrom("failure" as const, "pending" as const), weight: 2 }) }),
+  fc.record({ k: fc.constant("ciSuite" as const), pull: idx, failing: fc.constantFrom(null, "test" as const, "lint" as const, "ci/status" as const) }),
   fc.record({ k: fc.constant("deliver" as const), index: fc.nat({ max: 5 }), mode: fc.constantFrom("deliver" as const, "deliver" as const, "deliver" as const, "redeliver" as const, "resend" as const, "drop" as const, "delay" as const) }),
   fc.constant({ k: "deliverAll" as const }),
   fc.record({ k: fc.constant("concurrent" as const), a: fc.nat({ max: 5 }), b: fc.nat({ max: 5 }), replica: fc.boolean() }),

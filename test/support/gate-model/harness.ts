@@ -44,6 +44,8 @@ export class Harness {
   /** Each upgrade's head as last seen, and the upgrades whose head went backwards. */
   heads = new Map<number, string>();
   headRegressed = new Set<number>();
+  /** Which upgrades had each SHA as their head, at any step (two PRs from one branch share one). */
+  upgradesOnHead = new Map<string, Set<number>>();
   /** When the harness first saw each upgrade in the database. */
   firstSeen = new Map<number, number>();
 
@@ -90,12 +92,14 @@ export class Harness {
         return this.world.repo.branches.has(branch) && !this.world.upgradePulls().some((p) => p.state === "open" && p.headRef === branch);
       }
       case "review":
+      case "reviewsAroundPush":
       case "comment":
       case "label":
       case "close":
       case "mergeByHand":
         return this.pullAt(c.pull, true) !== null;
       case "ci":
+      case "ciSuite":
         return this.pullAt(c.pull) !== null;
       case "reopen":
         return this.world.upgradePulls().some((p) => p.state === "closed" && !p.merged);
@@ -146,13 +150,19 @@ export class Harness {
         }
         return;
       }
-      case "review": {
+      case "review":
+        return this.review(this.pullAt(c.pull, true) as Pull, c.who, c.approve, c.old);
+      case "reviewsAroundPush": {
+        // Approvals must be of the SHA they approved: one is recorded, the agent pushes, and a
+        // second reviewer approves the new head (under requiredApprovals: 2 that is one of two).
         const pull = this.pullAt(c.pull, true) as Pull;
-        const login = PEOPLE[c.who % PEOPLE.length]?.login as string;
-        const head = w.headOf(pull);
-        const sha = c.old ? (w.state.commits.get(head)?.parents[0] ?? head) : head;
-        if (c.approve) w.acts.push({ login, pull: pull.number, sha, kind: "approve", at: w.now });
-        w.act("pull_request_review", () => w.payloads.review(REPO, pull.number, login, c.approve ? "approved" : "changes_requested", sha));
+        this.review(pull, c.first, true, false);
+        await this.apply({ k: "deliverAll" });
+        await this.settle();
+        if (pull.state !== "open") return; // the deliveries closed it (a /reject among them)
+        const branch = Number(pull.headRef.slice(pull.headRef.lastIndexOf("b") + 1));
+        await this.apply({ k: "agentPush", branch, lines: 5, guarded: false, urgent: false, coauthor: false, conflict: false });
+        this.review(pull, c.second, true, false);
         return;
       }
       case "comment": {
@@ -207,6 +217,9 @@ export class Harness {
       }
       case "ci":
         return this.reportCi(c);
+      case "ciSuite":
+        for (const check of ["test", "lint", "ci/status"] as const) this.reportCi({ k: "ci", pull: c.pull, old: false, check, outcome: check === c.failing ? "failure" : "success" });
+        return;
       case "deliver":
         return this.deliverOne(c.index, c.mode);
       case "deliverAll":
@@ -258,6 +271,15 @@ export class Harness {
     await this.app.processor.receive(d);
     if (mode === "redeliver") w.queue.push(d); // GitHub's redelivery: same id
     if (mode === "resend") w.enqueue(d.name, d.payload); // the same event sent again as a new delivery
+  }
+
+  private review(pull: Pull, who: number, approve: boolean, old: boolean): void {
+    const w = this.world;
+    const login = PEOPLE[who % PEOPLE.length]?.login as string;
+    const head = w.headOf(pull);
+    const sha = old ? (w.state.commits.get(head)?.parents[0] ?? head) : head;
+    if (approve) w.acts.push({ login, pull: pull.number, sha, kind: "approve", at: w.now });
+    w.act("pull_request_review", () => w.payloads.review(REPO, pull.number, login, approve ? "approved" : "changes_requested", sha));
   }
 
   private reportCi(c: Extract<Command, { k: "ci" }>): void {
