@@ -1,7 +1,7 @@
 /**
  * The gate's invariants over generated histories on the in-memory store (docs/verification.md).
- * `npm test` runs this file in both passes (SQLite and PostgreSQL): half the memory histories in
- * each, since the store here is the same. A failure prints the seed, the path and the shrunk
+ * `npm test` runs this file in its SQLite pass only (vitest.config.ts): the store here is the
+ * same in both. A failure prints the seed, the path and the shrunk
  * history; `npm run verify -- --seed S --path P --replay-path R` replays it.
  */
 import fc from "fast-check";
@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { SUITE_TOLERATES, gateProperty, newCounters, suiteSeed } from "../support/gate-model/property.js";
 import { memoryKit } from "../support/gate-model/stores.js";
 
-const HISTORIES = 450;
+const HISTORIES = 900;
 
 describe("the gate over generated histories (memory store)", () => {
   it(`keeps invariants 1-6 over ${HISTORIES} histories`, async () => {
