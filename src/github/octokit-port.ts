@@ -285,10 +285,12 @@ export function createOctokitPort(octokit: Octokit, options: OctokitPortOptions)
           return { ok: true, position: typeof entry?.position === "number" ? entry.position : null };
         } catch (error) {
           const refusal = mergeRefusal(error);
-          if (refusal && !refusal.ok) return refusal;
-          // 5xx, 429 or no answer: is it in the queue (or merged by it) anyway?
+          if (refusal && !refusal.ok && attempt === 1) return refusal;
+          // 5xx, 429 or no answer (or a refusal of a retry, whose first try may have been taken):
+          // is it in the queue (or merged by it) anyway?
           const now = await port.readPull(repo, pull.number).catch(() => null);
           if (now && (now.mergeQueue.queued || now.merged)) return { ok: true, position: now.mergeQueue.position };
+          if (refusal && !refusal.ok) return refusal;
           if (attempt >= 3) return { ok: false, status: statusOf(error) ?? 0, message: messageOf(error), headMoved: false };
           await new Promise((resolve) => setTimeout(resolve, retryDelay * attempt));
         }
