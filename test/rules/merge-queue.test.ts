@@ -60,6 +60,20 @@ describe("a base branch that requires GitHub's merge queue", () => {
     expect(await app.db.upgrade.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "approved", queuedSha: SEED_HEAD });
   });
 
+  it("an enqueue answered 502 that GitHub took anyway: the read after it finds the PR queued; recorded once, never enqueued again", async () => {
+    const id = await seedUpgrade(app.db, { testResults: { state: "passed" } });
+    config(null);
+    readPull(12, { head: SEED_HEAD, branch: BRANCH, checks: GREEN, labels: ["upgrade:proposed"], reviews: [{ id: 5, author: "alice", commit: SEED_HEAD, canPush: true }], mergeQueue: { enabled: true } }, { reviews: true });
+    nock(API).post("/graphql", (body) => String(body.query).includes("mutation UpgradeQueueEnqueue")).reply(502, { message: "Server Error" });
+    readPull(12, { head: SEED_HEAD, branch: BRANCH, checks: GREEN, labels: ["upgrade:proposed"], mergeQueue: { enabled: true, position: 1 } });
+    stateChange(12, "proposed", "approved");
+    expectComment(12, "Added to GitHub's merge queue for `main` at `ddddddd` (position 1).");
+    await app.send("pull_request_review", review({ number: 12, branch: BRANCH, head: SEED_HEAD, reviewer: "alice", state: "approved", id: 5 }));
+    expectAllMocksUsed();
+    expect(await app.db.upgrade.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "approved", queuedSha: SEED_HEAD });
+    expect((await eventsOf(app.db, id)).filter((e) => e.type === "upgrade.enqueued")).toHaveLength(1);
+  });
+
   it("`dequeued`: failed with the reason GitHub's timeline gives (the payload's is not read), said on the PR", async () => {
     const id = await seedQueued();
     config(null);
