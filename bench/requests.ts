@@ -37,7 +37,7 @@ export function endpointOf(r: RecordedRequest): string {
   return `${r.method} ${path}${r.operationName ? ` (${r.operationName})` : ""}`;
 }
 
-const isGraphqlQuery = (r: RecordedRequest) => /\/graphql$/.test(r.path) && r.operationName !== null && !/Merge$|^Revert/.test(r.operationName ?? "");
+const isGraphqlQuery = (r: RecordedRequest) => /\/graphql$/.test(r.path) && r.operationName !== null && !/Merge$|Enqueue$|^Revert/.test(r.operationName ?? "");
 const isWrite = (r: RecordedRequest) => r.method !== "GET" && r.method !== "HEAD" && !isGraphqlQuery(r);
 /** Installation tokens are created with the app's JWT: not an installation request, cached for an hour. */
 const isToken = (r: RecordedRequest) => /\/access_tokens$/.test(r.path);

@@ -6,7 +6,7 @@ import { Webhooks } from "@octokit/webhooks";
 import { Probot, ProbotOctokit, createNodeMiddleware } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FakeGitHub } from "./support/fake-github/index.js";
-import { createWebhookSender, graphqlOperation, startFakeGitHub } from "./support/fake-github/index.js";
+import { MERGE_QUEUE_BOT, createWebhookSender, graphqlOperation, startFakeGitHub } from "./support/fake-github/index.js";
 
 const REPO = "acme/widgets";
 const [owner, repo] = REPO.split("/") as [string, string];
@@ -772,5 +772,91 @@ describe("GraphQL faults", () => {
     await expect(readPull(number)).rejects.toMatchObject({ status: 500 });
     await expect(readPull(number)).rejects.toThrow();
     expect((await readPull(number)).repository.pullRequest.merged).toBe(true);
+  });
+});
+
+describe("merge queues", () => {
+  const QUEUE_READ = `query Queue($owner: String!, $repo: String!, $number: Int!) {
+    repository(owner: $owner, name: $repo) { pullRequest(number: $number) {
+      isMergeQueueEnabled isInMergeQueue mergeQueueEntry { state position headCommit { oid } }
+      timelineItems(last: 1, itemTypes: [REMOVED_FROM_MERGE_QUEUE_EVENT]) { nodes { __typename ... on RemovedFromMergeQueueEvent { reason createdAt actor { __typename login } } } }
+      merged mergedBy { __typename login }
+    } }
+  }`;
+  const ENQUEUE = `mutation UpgradeQueueEnqueue($input: EnqueuePullRequestInput!) { enqueuePullRequest(input: $input) { mergeQueueEntry { state position } } }`;
+  const queueOf = async (number: number) => (await graphql(QUEUE_READ, { owner, repo, number })).body.data as unknown as { repository: { pullRequest: Record<string, unknown> } };
+  const enqueue = (number: number, expectedHeadOid?: string) => graphql(ENQUEUE, { input: { pullRequestId: fake.getPull(REPO, number).node_id, ...(expectedHeadOid ? { expectedHeadOid } : {}) } });
+  const refusal = (message: string) => ({ data: { enqueuePullRequest: null }, errors: [expect.objectContaining({ type: "UNPROCESSABLE", path: ["enqueuePullRequest"], message })] });
+
+  it("a branch without a queue: isMergeQueueEnabled false, enqueuing refused, merging works", async () => {
+    const { head, number } = await openUpgrade();
+    expect((await queueOf(number)).repository.pullRequest).toMatchObject({ isMergeQueueEnabled: false, isInMergeQueue: false, mergeQueueEntry: null, timelineItems: { nodes: [] } });
+    expect((await enqueue(number, head)).body).toEqual(refusal("Merge queue is not enabled for the branch main"));
+    fake.requireMergeQueue(REPO, "main");
+    fake.requireMergeQueue(REPO, "main", false);
+    expect((await octokit.pulls.merge({ owner, repo, pull_number: number, sha: head })).data.merged).toBe(true);
+  });
+
+  it("a branch that requires it: direct merges refused (REST 405, GraphQL UNPROCESSABLE), enqueuePullRequest checks expectedHeadOid and queues first come, first served", async () => {
+    fake.requireMergeQueue(REPO, "main");
+    const first = await openUpgrade();
+    const second = await openUpgrade("self-modify/other");
+    await expect(octokit.pulls.merge({ owner, repo, pull_number: first.number, sha: first.head })).rejects.toMatchObject({ status: 405, response: { data: { message: "Changes must be made through the merge queue" } } });
+    expect((await graphql(MERGE, { input: { pullRequestId: fake.getPull(REPO, first.number).node_id, expectedHeadOid: first.head } })).body).toEqual({
+      data: { mergePullRequest: null },
+      errors: [expect.objectContaining({ type: "UNPROCESSABLE", message: "Changes must be made through the merge queue" })],
+    });
+    expect(() => fake.mergePull(REPO, first.number, { by: "alice" })).toThrow("Changes must be made through the merge queue");
+
+    expect((await enqueue(first.number, second.head)).body).toEqual(refusal("Head branch was modified. Review and try the merge again."));
+    expect((await enqueue(first.number, first.head)).body).toStrictEqual({ data: { enqueuePullRequest: { mergeQueueEntry: { state: "AWAITING_CHECKS", position: 1 } } } });
+    expect((await enqueue(first.number, first.head)).body).toEqual(refusal("Pull request is already in the merge queue"));
+    expect((await enqueue(second.number)).body.data).toEqual({ enqueuePullRequest: { mergeQueueEntry: { state: "AWAITING_CHECKS", position: 2 } } });
+    expect((await queueOf(first.number)).repository.pullRequest).toMatchObject({ isMergeQueueEnabled: true, isInMergeQueue: true, mergeQueueEntry: { position: 1, headCommit: { oid: first.head } } });
+    expect([fake.queuePositionOf(REPO, first.number), fake.queuePositionOf(REPO, second.number)]).toEqual([1, 2]);
+    expect(fake.getPull(REPO, first.number).merged).toBe(false);
+    fake.setCollaborator(REPO, "tom", "triage");
+    expect((await graphql(ENQUEUE, { input: { pullRequestId: fake.getPull(REPO, second.number).node_id } }, fake.tokenFor({ login: "tom" }))).body.errors).toEqual([
+      expect.objectContaining({ type: "FORBIDDEN", message: "tom does not have the correct permissions to execute `EnqueuePullRequest`" }),
+    ]);
+  });
+
+  it("the queue merges its entry: a real merge commit on the base head, by github-merge-queue[bot]; the next moves up", async () => {
+    fake.requireMergeQueue(REPO, "main");
+    const first = await openUpgrade();
+    const second = await openUpgrade("self-modify/other");
+    await enqueue(first.number, first.head);
+    await enqueue(second.number, second.head);
+    const base = fake.getBranchSha(REPO, "main");
+    const tip = fake.mergeFromQueue(REPO, first.number);
+    expect(fake.getBranchSha(REPO, "main")).toBe(tip);
+    expect((await octokit.git.getCommit({ owner, repo, commit_sha: tip })).data.parents.map((p) => p.sha)).toEqual([base, first.head]);
+    expect(fake.getPull(REPO, first.number)).toMatchObject({ merged: true, merge_commit_sha: tip, merged_by: { login: MERGE_QUEUE_BOT } });
+    expect((await queueOf(first.number)).repository.pullRequest).toMatchObject({ merged: true, isInMergeQueue: false, mergeQueueEntry: null, mergedBy: { __typename: "Bot", login: "github-merge-queue" } });
+    expect(fake.payloads.pullRequest("closed", REPO, first.number, MERGE_QUEUE_BOT)).toMatchObject({ action: "closed", pull_request: { merged: true }, sender: { login: MERGE_QUEUE_BOT, type: "Bot" } });
+    expect(fake.queuePositionOf(REPO, second.number)).toBe(1);
+    expect(() => fake.mergeFromQueue(REPO, first.number)).toThrow("is not in the merge queue");
+  });
+
+  it("the queue removes an entry with a reason: the timeline's RemovedFromMergeQueueEvent and the `dequeued` payload say why; a moved head leaves the queue (delivered)", async () => {
+    fake.requireMergeQueue(REPO, "main");
+    const { head, number } = await openUpgrade();
+    await enqueue(number, head);
+    fake.removeFromQueue(REPO, number, "Required status check failed", "alice");
+    const pull = (await queueOf(number)).repository.pullRequest;
+    expect(pull).toMatchObject({ isInMergeQueue: false, mergeQueueEntry: null });
+    expect(pull.timelineItems).toEqual({ nodes: [{ __typename: "RemovedFromMergeQueueEvent", reason: "Required status check failed", createdAt: expect.stringMatching(/Z$/), actor: { __typename: "User", login: "alice" } }] });
+    expect(fake.payloads.dequeued(REPO, number)).toMatchObject({ action: "dequeued", reason: "Required status check failed", sender: { login: "alice" }, pull_request: { number, state: "open" } });
+    expect(() => fake.removeFromQueue(REPO, number, "again")).toThrow("is not in the merge queue");
+
+    await enqueue(number, head);
+    const sent = recordDeliveries();
+    const moved = pushUpgrade("self-modify/add-cache", { "src/cache.ts": "v2\n" });
+    await fake.settleDeliveries();
+    expect(sent.map((d) => [d.event, d.payload.action, d.payload.reason])).toEqual([["pull_request", "dequeued", "The head branch of the pull request was updated"]]);
+    expect(fake.queuePositionOf(REPO, number)).toBeNull();
+    const latest = ((await queueOf(number)).repository.pullRequest.timelineItems as { nodes: Array<{ reason: string }> }).nodes;
+    expect(latest).toEqual([expect.objectContaining({ reason: "The head branch of the pull request was updated" })]);
+    expect((await enqueue(number, moved)).body.data).toEqual({ enqueuePullRequest: { mergeQueueEntry: { state: "AWAITING_CHECKS", position: 1 } } });
   });
 });

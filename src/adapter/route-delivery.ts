@@ -24,7 +24,7 @@ export interface Sender {
 
 export type Job =
   | (RepoInfo & { kind: "push"; branch: string; headSha: string; headMessage: string; pusher: string | null; commitLogins: string[]; touchedFiles: string[] })
-  | (RepoInfo & { kind: "pull"; action: "opened" | "reopened" | "synchronize" | "closed" | "ready_for_review" | "edited"; pull: PullFacts; sender: Sender })
+  | (RepoInfo & { kind: "pull"; action: "opened" | "reopened" | "synchronize" | "closed" | "ready_for_review" | "edited" | "dequeued"; pull: PullFacts; sender: Sender })
   | (RepoInfo & { kind: "review"; pullNumber: number; headRef: string; sha: string; reviewId: number | null; state: "approved" | "changes_requested"; sender: Sender })
   | (RepoInfo & { kind: "comment"; pullNumber: number; commands: ParsedCommand[]; sender: Sender })
   | (RepoInfo & { kind: "label"; pullNumber: number; headRef: string; headSha: string; labels: string[]; label: "upgrade:approved" | "upgrade:rejected"; sender: Sender })
@@ -42,7 +42,8 @@ export type Job =
 /* eslint-disable @typescript-eslint/no-explicit-any -- payloads are checked field by field */
 type Payload = any;
 
-const PULL_ACTIONS = new Set(["opened", "reopened", "synchronize", "closed", "ready_for_review", "edited"]);
+/** `dequeued`: GitHub's merge queue removed the PR (the read says why). */
+const PULL_ACTIONS = new Set(["opened", "reopened", "synchronize", "closed", "ready_for_review", "edited", "dequeued"]);
 
 /** GitHub lists at most this many branches in a `status` payload: a full list may be cut short. */
 const STATUS_BRANCHES_LIMIT = 10;

@@ -9,6 +9,7 @@ import { approvalsNeeded, canRollback, checkApprover, countingApprovers } from "
 import { rejectOverBudget } from "./budget.js";
 import { Builder, NOTHING } from "./decision-builder.js";
 import { holdMerge, onFreezeCommand, onMergeHeld } from "./freeze.js";
+import { onMergeDequeued, onMergeEnqueued } from "./merge-queue.js";
 import { explainMergeRefusal } from "./merge-refusal.js";
 import type { Actor, Decision, DecideContext, Effect, UpgradeInput, UpgradeState, Via } from "./types.js";
 import { noteWeakening } from "./weakened-tests.js";
@@ -44,10 +45,15 @@ export function decide(upgrade: UpgradeState, input: UpgradeInput, config: RepoC
       return onMergeSucceeded(b, input, config, ctx);
     case "merge_failed":
       return onMergeFailed(b, input, ctx);
+    case "merge_enqueued":
+      return onMergeEnqueued(b, input);
+    case "merge_dequeued":
+      return onMergeDequeued(b, input, ctx);
     case "merge_claim_lapsed":
       // The replica that claimed the merge died before recording it, and GitHub says the PR is
-      // not merged: claim it afresh.
-      if (upgrade.status !== "approved" || upgrade.mergeClaimSha === null) return NOTHING();
+      // not merged: claim it afresh. A claim the merge queue holds is not lapsed: GitHub merges
+      // it (or removes it) in its own time.
+      if (upgrade.status !== "approved" || upgrade.mergeClaimSha === null || upgrade.queuedSha) return NOTHING();
       b.set({ mergeClaimSha: null }).event("upgrade.merge_retried", "upgrade-queue", input.via, { claimedSha: upgrade.mergeClaimSha });
       // Someone (auto mode or an /apply) had already decided to merge: do what they decided.
       return maybeApply(b, config, ctx, "command").decision;

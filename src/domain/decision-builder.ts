@@ -9,6 +9,8 @@ export class Builder {
     this.state = { ...upgrade, approvals: [...upgrade.approvals] };
   }
   set(patch: UpgradePatch): this {
+    // What the merge queue holds, the app holds under its merge claim: released together.
+    if (patch.mergeClaimSha === null && this.state.queuedSha && patch.queuedSha === undefined) patch = { ...patch, queuedSha: null };
     Object.assign(this.decision.patch, patch);
     Object.assign(this.state, patch);
     return this;

@@ -30,7 +30,9 @@ const RULES: ReadonlyArray<{ match: RegExp; rule: string; remedy: string }> = [
   {
     match: /merge queue/i,
     rule: "it requires GitHub's merge queue",
-    remedy: "add the pull request to the merge queue on GitHub, or lift the rule for the app",
+    // Upgrade Queue enqueues by itself when its read of the PR says the base requires the queue:
+    // this refusal means the rule came into force between that read and the merge.
+    remedy: "an approver can comment `/retry`: Upgrade Queue then sees the rule and adds the pull request to the merge queue itself",
   },
   {
     match: /verified signatures?|signed commits?/i,

@@ -55,6 +55,7 @@ export function statusText(upgrade: UpgradeState, config: RepoConfig): string {
     `**Tests:** ${tests ? `${tests.state} (${tests.summary})` : "pending (no results for the head yet)"}`,
   ];
   if (upgrade.approvedSha) lines.push(`**Approved commit:** \`${upgrade.approvedSha.slice(0, 7)}\``);
+  if (upgrade.queuedSha) lines.push(`**In GitHub's merge queue** for \`${upgrade.baseBranch}\`: applied when the queue merges it.`);
   if (upgrade.mergeCommitSha) lines.push(`**Merge commit:** \`${upgrade.mergeCommitSha.slice(0, 7)}\`, previous base head \`${upgrade.previousSha?.slice(0, 7)}\``);
   if (upgrade.rollbackSha) lines.push(`**Rollback commit:** \`${upgrade.rollbackSha.slice(0, 7)}\``);
   if (upgrade.errorMessage) lines.push(`**Error:** ${code(upgrade.errorMessage)}`);
@@ -83,6 +84,7 @@ export function checkRunView(upgrade: UpgradeState, config: RepoConfig, frozen: 
     case "proposed":
       return { title: "Waiting for approval", summary, conclusion: null };
     case "approved":
+      if (upgrade.queuedSha) return { title: "Approved; in GitHub's merge queue", summary, conclusion: null };
       return { title: "Approved; waiting for tests and merge", summary, conclusion: null };
     case "applied":
       return { title: upgrade.bypassed ? "Applied without approval (urgent)" : "Applied", summary, conclusion: "success" };

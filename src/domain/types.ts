@@ -92,6 +92,11 @@ export interface UpgradeState {
   errorMessage: string | null;
   /** What shrank in its tests (it is then guarded); null or absent when nothing did. */
   weakened?: Weakening | null;
+  /**
+   * The SHA GitHub's merge queue holds for this upgrade (the app enqueued it under its merge
+   * claim, `mergeClaimSha`); null or absent when it is in no queue. Cleared with the claim.
+   */
+  queuedSha?: string | null;
 }
 
 /** A person (or bot) acting on an upgrade, with what GitHub says about them. */
@@ -159,6 +164,16 @@ export type UpgradeInput =
   | { kind: "merge_held"; freeze: Freeze }
   | { kind: "tick"; via: Via }
   | { kind: "merge_succeeded"; mergeCommitSha: string; previousSha: string }
+  /**
+   * The base branch requires GitHub's merge queue: the claimed SHA is in it (the app's
+   * `enqueuePullRequest`, or a read that finds it there under the claim). `position`: its place.
+   */
+  | { kind: "merge_enqueued"; sha: string; position: number | null; via: Via }
+  /**
+   * A read finds the queued SHA neither in the merge queue nor merged: GitHub removed it.
+   * `reason`: GitHub's, from the PR's timeline (never a payload's); `actor`: who GitHub names.
+   */
+  | { kind: "merge_dequeued"; sha: string; reason: string | null; actor: string | null; via: Via }
   /** `status`: GitHub's HTTP status, to tell a protection refusal (405) from other failures. */
   | { kind: "merge_failed"; message: string; headMoved: boolean; status?: number }
   | { kind: "merge_claim_lapsed"; via: Via }

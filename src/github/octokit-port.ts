@@ -2,7 +2,7 @@
 import type { ProbotOctokit } from "probot";
 import { CONFIG_PATH } from "../config/repo-config.js";
 import type { Permission, UpgradeStatus } from "../domain/types.js";
-import type { GitHubPort, MergeOutcome, PullCommit, PullFacts, PullFile, RepoRef } from "./port.js";
+import type { EnqueueOutcome, GitHubPort, MergeOutcome, PullCommit, PullFacts, PullFile, RepoRef } from "./port.js";
 import { CHECK_RUN_NAME, readPull } from "./read-pull.js";
 
 export { CHECK_RUN_NAME };
@@ -46,6 +46,10 @@ function count(value: unknown): number {
 
 const MERGE_MUTATION = `mutation UpgradeQueueMerge($input: MergePullRequestInput!) {
   mergePullRequest(input: $input) { pullRequest { merged mergeCommit { oid parents(first: 1) { nodes { oid } } } } }
+}`;
+
+const ENQUEUE_MUTATION = `mutation UpgradeQueueEnqueue($input: EnqueuePullRequestInput!) {
+  enqueuePullRequest(input: $input) { mergeQueueEntry { state position } }
 }`;
 
 /**
@@ -263,6 +267,30 @@ export function createOctokitPort(octokit: Octokit, options: OctokitPortOptions)
           // 5xx, 429 or no answer: did it merge anyway?
           const now = await port.readPull(repo, pull.number).catch(() => null);
           if (now?.merged && now.mergeCommitSha) return { ok: true, sha: now.mergeCommitSha, previousSha: null };
+          if (attempt >= 3) return { ok: false, status: statusOf(error) ?? 0, message: messageOf(error), headMoved: false };
+          await new Promise((resolve) => setTimeout(resolve, retryDelay * attempt));
+        }
+      }
+    },
+
+    async enqueue(repo, pull, input): Promise<EnqueueOutcome> {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const data = (await octokit.graphql(ENQUEUE_MUTATION, {
+            input: { pullRequestId: pull.nodeId, expectedHeadOid: input.sha },
+            // As with the merge: a refusal is an answer, and after a 5xx only a read can tell.
+            request: { retries: 0 },
+          })) as Json;
+          const entry = data?.enqueuePullRequest?.mergeQueueEntry;
+          return { ok: true, position: typeof entry?.position === "number" ? entry.position : null };
+        } catch (error) {
+          const refusal = mergeRefusal(error);
+          if (refusal && !refusal.ok && attempt === 1) return refusal;
+          // 5xx, 429 or no answer (or a refusal of a retry, whose first try may have been taken):
+          // is it in the queue (or merged by it) anyway?
+          const now = await port.readPull(repo, pull.number).catch(() => null);
+          if (now && (now.mergeQueue.queued || now.merged)) return { ok: true, position: now.mergeQueue.position };
+          if (refusal && !refusal.ok) return refusal;
           if (attempt >= 3) return { ok: false, status: statusOf(error) ?? 0, message: messageOf(error), headMoved: false };
           await new Promise((resolve) => setTimeout(resolve, retryDelay * attempt));
         }

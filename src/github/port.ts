@@ -70,11 +70,29 @@ export interface PullSnapshot extends PullFacts {
   deleteBranchOnMerge: boolean;
   /** The PR's reviews, newest last; only when asked for (`{ reviews: true }`), else null. */
   reviews: ReviewFacts[] | null;
+  /** GitHub's merge queue for the PR's base branch, and the PR's place in it. */
+  mergeQueue: MergeQueueFacts;
+}
+
+/** What the PR read says about GitHub's merge queue (`isMergeQueueEnabled`, `isInMergeQueue`, ...). */
+export interface MergeQueueFacts {
+  /** The base branch requires the merge queue: merging means enqueueing. */
+  enabled: boolean;
+  /** The PR is in the queue now. */
+  queued: boolean;
+  /** Its place in the queue (1 = next), when queued. */
+  position: number | null;
+  /** The PR's latest removal from the queue (`RemovedFromMergeQueueEvent`): GitHub's reason, when, by whom. */
+  lastRemoval: { reason: string | null; at: string; actor: string | null } | null;
 }
 
 export type MergeOutcome =
   /** `previousSha`: the merge commit's first parent, when the answer said it. */
   | { ok: true; sha: string; previousSha: string | null }
+  | { ok: false; status: number; message: string; headMoved: boolean };
+
+export type EnqueueOutcome =
+  | { ok: true; position: number | null }
   | { ok: false; status: number; message: string; headMoved: boolean };
 
 export interface GitHubPort {
@@ -107,6 +125,11 @@ export interface GitHubPort {
   firstParent(repo: RepoRef, sha: string): Promise<string | null>;
   /** Merges if the head is still `sha` (GraphQL `mergePullRequest` with `expectedHeadOid`). */
   merge(repo: RepoRef, pull: { number: number; nodeId: string }, input: { sha: string; method: "merge" | "squash" | "rebase"; title: string }): Promise<MergeOutcome>;
+  /**
+   * Adds the PR to its base branch's merge queue if the head is still `sha` (GraphQL
+   * `enqueuePullRequest` with `expectedHeadOid`); GitHub merges it when the queue's checks pass.
+   */
+  enqueue(repo: RepoRef, pull: { number: number; nodeId: string }, input: { sha: string }): Promise<EnqueueOutcome>;
   deleteBranch(repo: RepoRef, branch: string): Promise<void>;
   /** Adds a commit on `branch` whose tree is `treeOf`'s, if the branch head is still `expectedHead`. */
   restoreTree(repo: RepoRef, input: { branch: string; expectedHead: string; treeOf: string; message: string }): Promise<{ ok: true; sha: string } | { ok: false; reason: string }>;

@@ -5,7 +5,7 @@
  * PR read beside them.
  */
 import type { ObservedCheck } from "../domain/test-gate.js";
-import type { PullSnapshot, RepoRef, ReviewFacts } from "./port.js";
+import type { MergeQueueFacts, PullSnapshot, RepoRef, ReviewFacts } from "./port.js";
 
 /** The operation name is what the fake GitHub and the request counters recognise. */
 export const READ_PULL_QUERY = `query UpgradeQueuePull($owner: String!, $repo: String!, $number: Int!, $reviews: Boolean!, $after: String) {
@@ -13,6 +13,10 @@ export const READ_PULL_QUERY = `query UpgradeQueuePull($owner: String!, $repo: S
     deleteBranchOnMerge
     pullRequest(number: $number) {
       id number title body state merged url updatedAt additions deletions
+      isMergeQueueEnabled isInMergeQueue mergeQueueEntry { state position }
+      timelineItems(last: 1, itemTypes: [REMOVED_FROM_MERGE_QUEUE_EVENT]) {
+        nodes { ... on RemovedFromMergeQueueEvent { reason createdAt actor { __typename login } } }
+      }
       mergedBy { __typename login }
       mergeCommit { oid }
       author { __typename login }
@@ -103,6 +107,18 @@ function toSnapshot(data: Json, contexts: Json[], appId: number | null): PullSna
     baseCheckNames: baseCheckNames(pull.baseRef?.target?.statusCheckRollup?.contexts?.nodes ?? [], appId),
     deleteBranchOnMerge: data.repository.deleteBranchOnMerge === true,
     reviews: pull.reviews ? ((pull.reviews.nodes ?? []) as Json[]).map(toReview) : null,
+    mergeQueue: toMergeQueue(pull),
+  };
+}
+
+/** The merge queue as the PR sees it; a GitHub without merge queues answers none of it (all off). */
+function toMergeQueue(pull: Json): MergeQueueFacts {
+  const removal = ((pull.timelineItems?.nodes ?? []) as Json[]).at(-1);
+  return {
+    enabled: pull.isMergeQueueEnabled === true,
+    queued: pull.isInMergeQueue === true,
+    position: typeof pull.mergeQueueEntry?.position === "number" ? pull.mergeQueueEntry.position : null,
+    lastRemoval: typeof removal?.createdAt === "string" ? { reason: textOrNull(removal.reason), at: removal.createdAt, actor: login(removal.actor) } : null,
   };
 }
 

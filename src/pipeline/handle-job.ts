@@ -15,7 +15,7 @@ import { applyFromGitHub, applyInput, reportInvalidConfig } from "./apply-input.
 import type { PipelineDeps } from "./deps.js";
 import { type FetchedHead, fetchHeadFacts, headFactsFrom } from "./head-facts.js";
 import { reportInvalidConfigOnHead } from "./invalid-config.js";
-import { type HeadSync, type SyncCause, closedInputs, stripHowTo, syncHead } from "./sync-head.js";
+import { type HeadSync, type SyncCause, closedInputs, queueInputs, stripHowTo, syncHead } from "./sync-head.js";
 
 const DEFAULT_PREFIX = "self-modify/";
 
@@ -192,7 +192,9 @@ async function sync(
         const proposing = proposal && !(await deps.store.hasProposal(record.id)) ? [proposal] : [];
         // Closed or merged already (its webhook late or lost, or before it was adopted): so be it.
         const closed = await closedInputs(port, repo, record, pull);
-        return { inputs: [...proposing, ...head.inputs, ...closed], extraPatch: head.extraPatch };
+        // Taken into or out of GitHub's merge queue (a lost `dequeued` delivery, say).
+        const queued = queueInputs(record, pull, cause.via);
+        return { inputs: [...proposing, ...head.inputs, ...closed, ...queued], extraPatch: head.extraPatch };
       },
     },
     options,
@@ -254,7 +256,9 @@ async function pullInputs(deps: PipelineDeps, port: GitHubPort, config: RepoConf
   const cause: SyncCause = { actor: sender.login, via: pushed ? "push" : "pull_request", nonApprovers: pushed ? [sender.login] : [] };
   const head = await syncHead(port, repo, config, record, pull, cause);
   const edited = job.action === "edited" ? { title: pull.title, description: stripHowTo(pull.body) } : {};
-  return { inputs: [...proposing, ...reopened, ...head.inputs], extraPatch: { ...(head.extraPatch ?? {}), ...edited } };
+  // A `dequeued` delivery is a reason to look: the read says whether, and why, it left the queue.
+  const queued = queueInputs(record, pull, byThisDelivery("dequeued") ? "pull_request" : cause.via);
+  return { inputs: [...proposing, ...reopened, ...head.inputs, ...queued], extraPatch: { ...(head.extraPatch ?? {}), ...edited } };
 }
 
 /** The actor with their repository permission, looked up only when it can matter. */
@@ -295,7 +299,7 @@ async function handleReview(deps: PipelineDeps, job: JobOf<"review">, deliveryId
         const actor = await reviewer(port, repo, job.sender, current, config, review?.authorCanPush === true);
         const input: UpgradeInput = job.state === "approved" ? { kind: "approve", actor, sha: review?.commitSha ?? job.sha, via: "review" } : { kind: "changes_requested", actor, via: "review" };
         const head = await syncHead(port, repo, config, current, pull, { actor: null, via: "review", nonApprovers: [] });
-        return { inputs: [...head.inputs, input], extraPatch: head.extraPatch };
+        return { inputs: [...head.inputs, ...queueInputs(current, pull, "review"), input], extraPatch: head.extraPatch };
       },
     },
     { deliveryId },

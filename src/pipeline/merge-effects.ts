@@ -11,7 +11,8 @@ import type { PassContext } from "./pass-context.js";
  * Merges the approved SHA after reading the PR as GitHub has it now (the pass's own read when it
  * made one, as a pass started by test results or a review does): a moved head, a closed PR, or a
  * gate that is not green (a check turned red or a new one still running, its webhook late or
- * lost) calls the merge off (CONTRACT §2).
+ * lost) calls the merge off (CONTRACT §2). When the base branch requires GitHub's merge queue
+ * (the same read says so), merging means enqueueing; a PR already in the queue is not added again.
  */
 export async function merge(ctx: PassContext, record: UpgradeRecord, sha: string): Promise<UpgradeInput> {
   const { port, repo, config } = ctx;
@@ -24,14 +25,18 @@ export async function merge(ctx: PassContext, record: UpgradeRecord, sha: string
   if (pull.headSha !== sha) {
     return { kind: "merge_failed", message: `the head of the pull request is ${pull.headSha.slice(0, 7)} now, not the approved ${sha.slice(0, 7)}`, headMoved: true };
   }
+  // Already in GitHub's merge queue (a repeated pass, another replica's enqueue): nothing to add.
+  if (pull.mergeQueue.queued) return { kind: "merge_enqueued", sha, position: pull.mergeQueue.position, via: "check" };
   const results = evaluateTestGate(sha, pull.checks, config.requiredChecks);
   if (results.state !== "passed") return { kind: "merge_gate_not_green", results };
+  const queue = pull.mergeQueue.enabled;
   // A rebase leaves no merge commit to ask, so the base head is read before merging (another
   // merge landing in between would make it stale: rebase is the method that cannot tell).
-  const headBefore = config.mergeMethod === "rebase" ? await port.getBranchHead(repo, record.state.baseBranch) : null;
+  const headBefore = config.mergeMethod === "rebase" && !queue ? await port.getBranchHead(repo, record.state.baseBranch) : null;
   // A freeze may have landed (on any replica) since this merge was claimed: the last word.
   const frozen = await ctx.deps.store.freezeOf(record.repository);
   if (frozen) return { kind: "merge_held", freeze: frozen };
+  if (queue) return enqueue(ctx, pull, sha);
   const outcome = await port.merge(repo, pull, { sha, method: config.mergeMethod, title: `${record.title} (#${record.state.pullNumber})` });
   if (!outcome.ok) return { kind: "merge_failed", message: `${outcome.status}: ${outcome.message}`, headMoved: outcome.headMoved, status: outcome.status };
   // A merge or squash commit's first parent is the base head this merge really went onto (the
@@ -40,6 +45,18 @@ export async function merge(ctx: PassContext, record: UpgradeRecord, sha: string
   const previousSha = headBefore ?? outcome.previousSha ?? (await port.firstParent(repo, outcome.sha));
   if (!previousSha) throw new Error(`merge commit ${outcome.sha} has no parent`);
   return { kind: "merge_succeeded", mergeCommitSha: outcome.sha, previousSha };
+}
+
+/**
+ * The base branch requires GitHub's merge queue: merging means enqueueing the approved SHA.
+ * The claim stays held while the queue has it; GitHub's merge is recorded when it is seen (its
+ * `pull_request` closed delivery, or any later read), with the merge commit's first parent as
+ * `previousSha`. The queue merges with its own method (`mergeMethod` does not apply).
+ */
+async function enqueue(ctx: PassContext, pull: { number: number; nodeId: string }, sha: string): Promise<UpgradeInput> {
+  const outcome = await ctx.port.enqueue(ctx.repo, pull, { sha });
+  if (!outcome.ok) return { kind: "merge_failed", message: `${outcome.status}: ${outcome.message}`, headMoved: outcome.headMoved, status: outcome.status };
+  return { kind: "merge_enqueued", sha, position: outcome.position, via: "check" };
 }
 
 export async function rollback(ctx: PassContext, record: UpgradeRecord): Promise<UpgradeInput> {

@@ -42,6 +42,25 @@ export async function closedInputs(port: GitHubPort, repo: RepoRef, record: Upgr
   return [];
 }
 
+/**
+ * What the read says GitHub's merge queue did with the SHA the app claimed: in the queue but not
+ * recorded as queued (the enqueuing pass failed after GitHub took it, or another replica's pass
+ * is recording it) -> recorded once; recorded as queued but neither in the queue nor merged ->
+ * GitHub removed it, with the reason its timeline gives (CONTRACT §2: never a payload's). Built
+ * from the upgrade as loaded before the read, so a read older than the enqueue cannot pass for
+ * a removal. Put after the head's inputs: a moved head releases the claim first (GitHub drops a
+ * PR whose head moved from the queue; the approvals no longer count).
+ */
+export function queueInputs(record: UpgradeRecord, pull: PullSnapshot, via: Via): UpgradeInput[] {
+  const s = record.state;
+  const claimed = s.mergeClaimSha;
+  if (s.status !== "approved" || claimed === null || pull.merged || pull.state !== "open" || pull.headSha !== claimed) return [];
+  const queue = pull.mergeQueue;
+  if (queue.queued) return s.queuedSha === claimed ? [] : [{ kind: "merge_enqueued", sha: claimed, position: queue.position, via }];
+  if (s.queuedSha !== claimed) return [];
+  return [{ kind: "merge_dequeued", sha: claimed, reason: queue.lastRemoval?.reason ?? null, actor: queue.lastRemoval?.actor ?? null, via }];
+}
+
 export async function syncHead(port: GitHubPort, repo: RepoRef, config: RepoConfig, record: UpgradeRecord, pull: PullSnapshot, cause: SyncCause): Promise<HeadSync> {
   if (pull.state !== "open") return { inputs: [] };
   const inputs: UpgradeInput[] = [];

@@ -117,7 +117,8 @@ export interface UpgradeStore {
   installationOf(repository: string): Promise<number | null>;
   hasObjection(upgradeId: number): Promise<boolean>;
   dueForTimers(limit: number): Promise<TimerTarget[]>;
-  staleMergeClaims(before: Date): Promise<Array<TimerTarget & { pullNumber: number }>>;
+  /** Approved upgrades whose merge claim is older than `before`, unrecorded, and not held by GitHub's merge queue. */
+  staleMergeClaims(before: Date): Promise<StaleMergeClaim[]>;
   pruneTerminal(repository: string, before: Date): Promise<number>;
   lastReconciled(repository: string): Promise<Date | null>;
   markReconciled(repository: string, installationId: number, at: Date): Promise<void>;
@@ -152,4 +153,11 @@ export interface DeliveryStore {
   unprocessed(limit: number): Promise<UnprocessedDelivery[]>;
   retry(which: readonly string[] | "all-gave-up"): Promise<string[]>;
   pruneProcessed(before: Date): Promise<number>;
+}
+
+/** A merge claim that may belong to a replica that died: the claimed SHA and when it was claimed. */
+export interface StaleMergeClaim extends TimerTarget {
+  pullNumber: number;
+  sha: string;
+  claimedAt: Date | null;
 }

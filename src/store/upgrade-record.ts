@@ -25,6 +25,7 @@ export const upgradeSelect = {
   bypassed: true,
   weakened: true,
   mergeClaimSha: true,
+  queuedSha: true,
   previousSha: true,
   mergeCommitSha: true,
   rollbackSha: true,
@@ -60,6 +61,7 @@ export interface UpgradeRow {
   bypassed: boolean;
   weakened: string | null;
   mergeClaimSha: string | null;
+  queuedSha: string | null;
   previousSha: string | null;
   mergeCommitSha: string | null;
   rollbackSha: string | null;
@@ -133,6 +135,7 @@ export function toRecord(row: UpgradeRow): UpgradeRecord {
       testResults: parseJson<TestResults | null>(row.testResults, null),
       proposedAt: row.proposedAt,
       mergeClaimSha: row.mergeClaimSha,
+      queuedSha: row.queuedSha,
       previousSha: row.previousSha,
       mergeCommitSha: row.mergeCommitSha,
       rollbackSha: row.rollbackSha,

@@ -4,7 +4,7 @@
  * replica), together with its approvals and events (the append-only history).
  */
 import type { Freeze, RecordedEvent, Via } from "../domain/types.js";
-import type { NewUpgrade, PendingEffectRow, SaveInput, UpgradeStore } from "./store-ports.js";
+import type { NewUpgrade, PendingEffectRow, SaveInput, StaleMergeClaim, UpgradeStore } from "./store-ports.js";
 import type { Db } from "./prisma-client.js";
 import { type UpgradeRecord, type UpgradeRow, patchToData, toRecord, upgradeSelect } from "./upgrade-record.js";
 import { createWriteLock } from "./write-lock.js";
@@ -296,12 +296,14 @@ export function createUpgradeStore(db: Db, options: { serialiseWrites: boolean }
     },
 
     /** Approved upgrades whose merge was claimed before `before` and never recorded. */
-    async staleMergeClaims(before: Date): Promise<Array<{ id: number; installationId: number; repository: string; pullNumber: number }>> {
-      return db.upgrade.findMany({
-        where: { status: "approved", mergeClaimSha: { not: null }, mergeClaimedAt: { lt: before } },
-        select: { id: true, installationId: true, repository: true, pullNumber: true },
+    async staleMergeClaims(before: Date): Promise<StaleMergeClaim[]> {
+      // A claim GitHub's merge queue holds (`queuedSha`) is not stale: the queue merges in its own time.
+      const rows = await db.upgrade.findMany({
+        where: { status: "approved", mergeClaimSha: { not: null }, queuedSha: null, mergeClaimedAt: { lt: before } },
+        select: { id: true, installationId: true, repository: true, pullNumber: true, mergeClaimSha: true, mergeClaimedAt: true },
         take: 100,
       });
+      return rows.map(({ mergeClaimSha, mergeClaimedAt, ...row }) => ({ ...row, sha: mergeClaimSha as string, claimedAt: mergeClaimedAt }));
     },
 
     /** Deletes whole terminal upgrades (with their history) last changed before `before`. */

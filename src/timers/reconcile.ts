@@ -11,7 +11,7 @@ import { applyFromGitHub, showStateLabel } from "../pipeline/apply-input.js";
 import { STATE_LABELS } from "../github/octokit-port.js";
 import type { PipelineDeps } from "../pipeline/deps.js";
 import { handleJob } from "../pipeline/handle-job.js";
-import { syncHead } from "../pipeline/sync-head.js";
+import { queueInputs, syncHead } from "../pipeline/sync-head.js";
 import type { UpgradeRecord } from "../store/upgrade-record.js";
 
 const LABEL_REPAIR_SETTLE_MS = 2 * 60_000;
@@ -128,7 +128,7 @@ async function reconcilePull(
         const reopened: UpgradeInput[] = reopenedNow ? [{ kind: "reopened", actor: "reconcile", via: "reconcile" }] : [];
         if (reopened.length === 0 && !pending) return { inputs: [] };
         const head = await syncHead(port, repo, config, record, pull, { actor: "reconcile", via: "reconcile", nonApprovers: [] });
-        return { inputs: [...reopened, ...head.inputs], extraPatch: head.extraPatch };
+        return { inputs: [...reopened, ...head.inputs, ...queueInputs(record, pull, "reconcile")], extraPatch: head.extraPatch };
       },
     },
     { deliveryId: null },

@@ -5,7 +5,7 @@
  * Every replica may run it at once: each tick is a conditional transition like any other, so
  * an upgrade expires once however many replicas sweep.
  */
-import { applyInput } from "../pipeline/apply-input.js";
+import { applyInput, applyInputs } from "../pipeline/apply-input.js";
 import type { DeliveryProcessor } from "../pipeline/delivery-processor.js";
 import type { PipelineDeps } from "../pipeline/deps.js";
 import { deliverOwedEffects } from "../pipeline/owed-effects.js";
@@ -73,7 +73,11 @@ export const MERGE_CLAIM_LAPSE_MS = 10 * 60_000;
 
 /**
  * Finishes merges whose replica died after claiming them: if GitHub merged the PR, it is
- * recorded as applied (never merged again); otherwise the merge is claimed afresh.
+ * recorded as applied (never merged again); if GitHub's merge queue has it (the replica died
+ * after enqueueing), that is recorded and nothing is enqueued again; if the queue took it and
+ * removed it since the claim, it fails with GitHub's reason; otherwise the merge is claimed
+ * afresh. Claims the queue is known to hold are not listed: GitHub merges or removes them in
+ * its own time, and their deliveries (or reconciliation) say which.
  */
 async function recoverMergeClaims(deps: PipelineDeps): Promise<void> {
   const before = new Date(deps.now().getTime() - MERGE_CLAIM_LAPSE_MS);
@@ -85,6 +89,19 @@ async function recoverMergeClaims(deps: PipelineDeps): Promise<void> {
       if (pull.merged) {
         const previousSha = pull.mergeCommitSha ? await port.firstParent(repo, pull.mergeCommitSha) : null;
         await applyInput(deps, claim.id, { kind: "merge_succeeded", mergeCommitSha: pull.mergeCommitSha ?? "", previousSha: previousSha ?? "" }, { deliveryId: null });
+      } else if (pull.mergeQueue.queued && pull.headSha === claim.sha) {
+        await applyInput(deps, claim.id, { kind: "merge_enqueued", sha: claim.sha, position: pull.mergeQueue.position, via: "timer" }, { deliveryId: null });
+      } else if (removedSince(pull.mergeQueue.lastRemoval, claim.claimedAt) && pull.headSha === claim.sha) {
+        const removal = pull.mergeQueue.lastRemoval;
+        await applyInputs(
+          deps,
+          claim.id,
+          [
+            { kind: "merge_enqueued", sha: claim.sha, position: null, via: "timer" },
+            { kind: "merge_dequeued", sha: claim.sha, reason: removal?.reason ?? null, actor: removal?.actor ?? null, via: "timer" },
+          ],
+          { deliveryId: null },
+        );
       } else {
         await applyInput(deps, claim.id, { kind: "merge_claim_lapsed", via: "timer" }, { deliveryId: null });
       }
@@ -92,6 +109,11 @@ async function recoverMergeClaims(deps: PipelineDeps): Promise<void> {
       deps.log.warn({ err: error, upgradeId: claim.id }, "recovering a merge claim failed");
     }
   }
+}
+
+/** The PR left the merge queue after the claim was made (GitHub's clock, to the second). */
+function removedSince(removal: { at: string } | null, claimedAt: Date | null): boolean {
+  return removal !== null && claimedAt !== null && Date.parse(removal.at) >= Math.floor(claimedAt.getTime() / 1000) * 1000;
 }
 
 async function prune(deps: PipelineDeps): Promise<number> {

@@ -125,6 +125,20 @@ export function mergeMutation(
 }
 
 /**
+ * One `UpgradeQueueEnqueue` mutation (GraphQL `enqueuePullRequest`) with exactly the PR's node id
+ * and `expectedHeadOid`, answered with the queue entry, or refused as GitHub refuses.
+ */
+export function enqueueMutation(pull: number, expectedHeadOid: string, answer: { position: number } | { error: string; type?: string }): void {
+  const scope = nock(API).post("/graphql", (body) => {
+    if (typeof body.query !== "string" || !body.query.includes("mutation UpgradeQueueEnqueue")) return false;
+    expect(body.variables.input).toEqual({ pullRequestId: `PR_${pull}`, expectedHeadOid });
+    return true;
+  });
+  if ("error" in answer) scope.reply(200, { data: { enqueuePullRequest: null }, errors: [{ type: answer.type ?? "UNPROCESSABLE", message: answer.error, path: ["enqueuePullRequest"] }] });
+  else scope.reply(200, { data: { enqueuePullRequest: { mergeQueueEntry: { state: "AWAITING_CHECKS", position: answer.position } } } });
+}
+
+/**
  * The PR read with the checks and commit statuses on its head `sha` (what the test gate reads
  * when a check event arrives, or a SHA becomes the head).
  */

@@ -138,13 +138,18 @@ describe.each(kits)("store contract: %s", (_name, open) => {
     expect(await s.store.countUrgentBypasses("acme/widgets", at(2))).toBe(0);
   });
 
-  it("answers the timers: undecided upgrades oldest first, stale merge claims, objections", async () => {
+  it("answers the timers: undecided upgrades oldest first, stale merge claims (not those the merge queue holds), objections", async () => {
     const late = (await s.store.create(upgrade(8, { proposedAt: at(30) }), [], null)).record;
     const early = (await s.store.create(upgrade(9, { proposedAt: at(10) }), [], null)).record;
     expect((await s.store.dueForTimers(10)).map((u) => u.id)).toEqual([early.id, late.id]);
     await s.store.save(late, { patch: { status: "approved", mergeClaimSha: "a".repeat(40), mergeClaimedAt: at(31) }, approvals: [], events: [], deliveryId: null, at: at(31) });
     expect(await s.store.staleMergeClaims(at(31))).toEqual([]);
-    expect(await s.store.staleMergeClaims(at(45))).toEqual([{ id: late.id, installationId: 1, repository: "acme/widgets", pullNumber: 8 }]);
+    expect(await s.store.staleMergeClaims(at(45))).toEqual([{ id: late.id, installationId: 1, repository: "acme/widgets", pullNumber: 8, sha: "a".repeat(40), claimedAt: at(31) }]);
+    // A claim GitHub's merge queue holds is not stale, however old.
+    const queued = (await s.store.byId(late.id))!;
+    await s.store.save(queued, { patch: { queuedSha: "a".repeat(40) }, approvals: [], events: [], deliveryId: null, at: at(32) });
+    expect(await s.store.staleMergeClaims(at(45))).toEqual([]);
+    expect((await s.store.byId(late.id))?.state.queuedSha).toBe("a".repeat(40));
     expect(await s.store.hasObjection(early.id)).toBe(false);
     await s.store.save(early, { patch: {}, approvals: [], events: [{ type: "upgrade.changes_requested", actor: "bob", via: "review", details: {} }], deliveryId: null, at: at(11) });
     expect(await s.store.hasObjection(early.id)).toBe(true);

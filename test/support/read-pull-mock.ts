@@ -42,6 +42,8 @@ export interface PullSpec {
   deletions?: number;
   /** Check names on the base branch's head (default: none). */
   baseChecks?: string[];
+  /** GitHub's merge queue as the PR sees it (default: the base requires none). */
+  mergeQueue?: { enabled?: boolean; position?: number | null; removal?: { reason: string; at?: string; actor?: string } };
 }
 
 /** The GraphQL answer GitHub gives for `spec`. */
@@ -94,6 +96,14 @@ export function pullAnswer(number: number, spec: PullSpec, withReviews: boolean)
             },
           },
           labels: { nodes: (spec.labels ?? []).map((name) => ({ name })) },
+          isMergeQueueEnabled: spec.mergeQueue?.enabled ?? false,
+          isInMergeQueue: typeof spec.mergeQueue?.position === "number",
+          mergeQueueEntry: typeof spec.mergeQueue?.position === "number" ? { state: "AWAITING_CHECKS", position: spec.mergeQueue.position } : null,
+          timelineItems: {
+            nodes: spec.mergeQueue?.removal
+              ? [{ reason: spec.mergeQueue.removal.reason, createdAt: spec.mergeQueue.removal.at ?? "2026-11-20T10:05:00Z", actor: { __typename: "Bot", login: (spec.mergeQueue.removal.actor ?? "github-merge-queue[bot]").replace(/\[bot\]$/, "") } }]
+              : [],
+          },
           ...(withReviews
             ? {
                 reviews: {

@@ -84,6 +84,7 @@ export function upgradeRowOf(id: number, data: NewUpgrade, now: Date): MemoryUpg
     bypassed: false,
     mergeClaimSha: null,
     mergeClaimedAt: null,
+    queuedSha: null,
     previousSha: null,
     mergeCommitSha: null,
     rollbackSha: null,

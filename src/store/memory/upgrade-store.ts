@@ -155,8 +155,8 @@ export function createMemoryUpgradeStore(t: MemoryTables): UpgradeStore {
       return rows.slice(0, limit).map(({ id, installationId, repository }) => ({ id, installationId, repository }));
     },
     async staleMergeClaims(before) {
-      const rows = [...t.upgrades.values()].filter((r) => r.status === "approved" && r.mergeClaimSha !== null && r.mergeClaimedAt instanceof Date && r.mergeClaimedAt < before);
-      return rows.slice(0, 100).map(({ id, installationId, repository, pullNumber }) => ({ id, installationId, repository, pullNumber }));
+      const rows = [...t.upgrades.values()].filter((r) => r.status === "approved" && r.mergeClaimSha !== null && r.queuedSha === null && r.mergeClaimedAt instanceof Date && r.mergeClaimedAt < before);
+      return rows.slice(0, 100).map(({ id, installationId, repository, pullNumber, mergeClaimSha, mergeClaimedAt }) => ({ id, installationId, repository, pullNumber, sha: mergeClaimSha as string, claimedAt: mergeClaimedAt instanceof Date ? mergeClaimedAt : null }));
     },
     async pruneTerminal(repository, before) {
       const doomed = [...t.upgrades.values()].filter((r) => r.repository === repository && TERMINAL.includes(r.status) && r.updatedAt < before).map((r) => r.id);

@@ -10,7 +10,8 @@ import type { Auth } from "./http.js";
 import { baseShaOf, headShaOf, isMergeable, pullCommits, pullFiles } from "./pulls.js";
 import { CI_APP_ID } from "./serialize-app.js";
 import { nodeId } from "./serialize.js";
-import type { CheckRun, CommitStatus, Pull, Repo, Review, State } from "./state.js";
+import { queuePosition, requiresMergeQueue } from "./merge-queue.js";
+import type { CheckRun, CommitStatus, Pull, QueueRemoval, Repo, Review, State } from "./state.js";
 import { atLeast, ensureUser, findRepo, getRepo, roleOf } from "./state.js";
 
 const upper = (value: string | null) => (value === null ? null : value.toUpperCase());
@@ -162,6 +163,45 @@ export function pullObject(state: State, repo: Repo, pull: Pull): GqlObject {
       connection("commits", "PullRequestCommitConnection", pullCommits(state, repo, pull), args, (c) =>
         object("PullRequestCommit", { commit: () => commitObject(state, repo, c.sha) }),
       ),
+    // GitHub's merge queue: whether the base requires it, the PR's entry, its removals.
+    isMergeQueueEnabled: () => requiresMergeQueue(repo, pull.baseRef),
+    isInMergeQueue: () => pull.queue !== null,
+    mergeQueueEntry: () => (pull.queue ? queueEntryObject(state, repo, pull) : null),
+    timelineItems: (args) => connection("timelineItems", "PullRequestTimelineItemsConnection", timelineOf(pull, args.itemTypes), args, (r) => removalObject(state, r)),
+  });
+}
+
+const TIMELINE_TYPES = ["REMOVED_FROM_MERGE_QUEUE_EVENT"];
+
+/** The timeline's events of the types asked for; the fake models only removals from the queue. */
+function timelineOf(pull: Pull, itemTypes: unknown): QueueRemoval[] {
+  const types = Array.isArray(itemTypes) ? (itemTypes as unknown[]) : null;
+  if (types === null) throw new FieldError("fake-github: timelineItems needs itemTypes (only REMOVED_FROM_MERGE_QUEUE_EVENT is modelled)");
+  const unknown = types.find((t) => typeof t !== "string" || !TIMELINE_TYPES.includes(t));
+  if (unknown !== undefined) throw new FieldError(`fake-github: timeline item type ${String(unknown)} is not modelled`);
+  return types.length === 0 ? [] : pull.queueRemovals;
+}
+
+function removalObject(state: State, removal: QueueRemoval): GqlObject {
+  return object("RemovedFromMergeQueueEvent", {
+    id: () => nodeId("RFMQE", removal.id),
+    reason: () => removal.reason,
+    createdAt: () => removal.at,
+    actor: () => actorObject(state, removal.actor),
+  });
+}
+
+export function queueEntryObject(state: State, repo: Repo, pull: Pull): GqlObject {
+  const entry = pull.queue as NonNullable<Pull["queue"]>;
+  return object("MergeQueueEntry", {
+    id: () => nodeId("MQE", entry.seq),
+    // The queue's CI is not modelled: an entry waits for the test to merge or remove it.
+    state: () => "AWAITING_CHECKS",
+    position: () => queuePosition(repo, pull),
+    enqueuedAt: () => entry.enqueuedAt,
+    enqueuer: () => actorObject(state, entry.by),
+    headCommit: () => commitObject(state, repo, entry.headSha),
+    pullRequest: () => pullObject(state, repo, pull),
   });
 }
 

@@ -1,13 +1,15 @@
 /**
  * POST /api/graphql: documents are parsed and executed (gql-parse.ts, gql-exec.ts) over the
  * objects in gql-objects.ts, so a query gets exactly the fields it selects. Roots: the query
- * `repository(owner:, name:)`; the mutations `revertPullRequest` and `mergePullRequest`.
+ * `repository(owner:, name:)`; the mutations `revertPullRequest`, `mergePullRequest` and
+ * `enqueuePullRequest`.
  * Anything else is refused as GitHub refuses an unknown field. Answers are HTTP 200 with
  * `errors` (and `data` where GraphQL keeps it), except authentication failures (401).
  */
 import type { Args } from "./gql-exec.js";
 import { DocumentError, FieldError, execute, object } from "./gql-exec.js";
-import { canRead, findRepository, pullObject } from "./gql-objects.js";
+import { canRead, findRepository, pullObject, queueEntryObject } from "./gql-objects.js";
+import { enqueuePull } from "./merge-queue.js";
 import { GraphqlSyntaxError, parseDocument } from "./gql-parse.js";
 import type { Document } from "./gql-parse.js";
 import type { Ctx, Reply } from "./http.js";
@@ -94,6 +96,18 @@ function mergePullRequest(ctx: Ctx, args: Args) {
   });
 }
 
+/** Adds the pull request to its base branch's merge queue; refusals as field errors. */
+function enqueuePullRequest(ctx: Ctx, args: Args) {
+  const input = inputOf(args, "EnqueuePullRequestInput", ["pullRequestId"]);
+  const found = findByNodeId(ctx, input.pullRequestId as string);
+  mayWrite(ctx, found.repo, "EnqueuePullRequest");
+  unprocessable(() => enqueuePull(ctx.state, found.repo, found.pull, { expectedHeadOid: optionalText(input.expectedHeadOid), by: actorOf(ctx) }));
+  return object("EnqueuePullRequestPayload", {
+    clientMutationId: () => input.clientMutationId ?? null,
+    mergeQueueEntry: () => queueEntryObject(ctx.state, found.repo, found.pull),
+  });
+}
+
 /** The operation a request runs: `operationName`, else the document's only operation. */
 export function operationNameOf(body: unknown): string | null {
   const { query, operationName } = (body ?? {}) as { query?: unknown; operationName?: unknown };
@@ -118,6 +132,7 @@ export function handleGraphql(ctx: Ctx): Reply {
     mutation: object("Mutation", {
       revertPullRequest: (args) => revertPullRequest(ctx, args),
       mergePullRequest: (args) => mergePullRequest(ctx, args),
+      enqueuePullRequest: (args) => enqueuePullRequest(ctx, args),
     }),
   };
   const operationName = typeof body.operationName === "string" ? body.operationName : null;

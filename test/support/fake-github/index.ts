@@ -10,6 +10,7 @@ import { resolveRef, treeOfCommit } from "./git.js";
 import { operationNameOf } from "./graphql.js";
 import type { Fault, FaultResponse, RecordedRequest, RequestMatcher } from "./http.js";
 import { addComment as storeComment } from "./labels.js";
+import { mergeFromQueue, queuePosition, removeFromQueue } from "./merge-queue.js";
 import type { Payloads } from "./payloads.js";
 import { createPayloads } from "./payloads.js";
 import type { MergeMethod } from "./pulls.js";
@@ -40,6 +41,8 @@ export interface RepoSettings {
   /** "Automatically delete head branches": a merged same-repository PR's head branch is deleted. */
   deleteBranchOnMerge?: boolean;
 }
+
+export { MERGE_QUEUE_BOT } from "./merge-queue.js";
 
 export interface StartOptions {
   port?: number;
@@ -83,6 +86,17 @@ export interface FakeGitHub {
   addRepo(input: AddRepoInput): { fullName: string; id: number; headSha: string };
   forkRepo(parent: string, owner: string): { fullName: string };
   setRepoSettings(repo: string, settings: RepoSettings): void;
+  /**
+   * Branch protection requires GitHub's merge queue on `branch` (`false` lifts it): direct merges
+   * are refused (405 "Changes must be made through the merge queue"), `enqueuePullRequest` works.
+   */
+  requireMergeQueue(repo: string, branch: string, required?: boolean): void;
+  /** The queue merges PR `n`'s entry (a real merge, by `github-merge-queue[bot]`); returns the merge commit. Not delivered. */
+  mergeFromQueue(repo: string, n: number, opts?: { method?: MergeMethod }): string;
+  /** The queue drops PR `n` with `reason` (a timeline event); send `payloads.dequeued` for its webhook. */
+  removeFromQueue(repo: string, n: number, reason: string, actor?: string): void;
+  /** PR `n`'s place in its base's merge queue (1 = next), or null. */
+  queuePositionOf(repo: string, n: number): number | null;
   pushCommit(input: PushCommitInput): string;
   setCollaborator(repo: string, login: string, permission: Permission): void;
   setUser(login: string, info: { type?: UserType; id?: number }): void;
@@ -163,6 +177,20 @@ export async function startFakeGitHub(opts: StartOptions = {}): Promise<FakeGitH
     setRepoSettings: (repo, settings) => {
       const r = getRepo(state, repo);
       if (settings.deleteBranchOnMerge !== undefined) r.deleteBranchOnMerge = settings.deleteBranchOnMerge;
+    },
+    requireMergeQueue: (repo, branch, required = true) => {
+      const r = getRepo(state, repo);
+      if (required) r.mergeQueueBranches.add(branch);
+      else r.mergeQueueBranches.delete(branch);
+    },
+    mergeFromQueue: (repo, n, o) => {
+      const { r, p } = pull(repo, n);
+      return mergeFromQueue(state, r, p, o?.method);
+    },
+    removeFromQueue: (repo, n, reason, actor) => removeFromQueue(state, pull(repo, n).p, reason, actor),
+    queuePositionOf: (repo, n) => {
+      const { r, p } = pull(repo, n);
+      return queuePosition(r, p);
     },
     pushCommit: (input) => repos.pushCommit(state, input),
     setCollaborator: (repo, login, permission) => repos.setCollaborator(state, repo, login, permission),

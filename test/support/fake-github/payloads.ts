@@ -82,6 +82,8 @@ export function pullRequest(state: State, fullName: string, n: number, action: s
   const repo = getRepo(state, fullName);
   const pull = getPullState(repo, n);
   const fields: Payload = { action, number: n, pull_request: pullJson(state, repo, pull) };
+  // `dequeued` names GitHub's reason for the latest removal from the merge queue.
+  if (action === "dequeued") fields.reason = pull.queueRemovals.at(-1)?.reason ?? "";
   if (action === "synchronize" && extra.before === undefined) {
     const update = getRepo(state, pull.headRepo).lastUpdate.get(pull.headRef);
     fields.before = update?.before ?? ZERO_SHA;
@@ -238,6 +240,12 @@ export function createPayloads(state: State) {
     push: (repo: string, branch: string, opts?: { before?: string; after?: string; pusher?: string }) => push(state, repo, branch, opts),
     pullRequest: (action: string, repo: string, n: number, sender: string, extra?: Record<string, unknown>) =>
       pullRequest(state, repo, n, action, sender, extra),
+    /** `pull_request` `dequeued`: the latest removal from the merge queue, its reason and who removed it. */
+    dequeued: (repo: string, n: number) => {
+      const removal = getPullState(getRepo(state, repo), n).queueRemovals.at(-1);
+      if (!removal) throw new Error(`fake-github: ${repo}#${n} was never removed from a merge queue`);
+      return pullRequest(state, repo, n, "dequeued", removal.actor);
+    },
     review: (repo: string, n: number, login: string, reviewState: "approved" | "changes_requested" | "commented", commitId?: string) =>
       review(state, repo, n, login, reviewState, commitId),
     issueComment: (action: "created" | "edited" | "deleted", repo: string, n: number, login: string, body: string) =>

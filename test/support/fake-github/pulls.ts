@@ -144,6 +144,8 @@ export function openPull(state: State, repo: Repo, input: OpenPullInput): Pull {
     labels: [],
     comments: [],
     reviews: [],
+    queue: null,
+    queueRemovals: [],
   };
   repo.nextNumber += 1;
   repo.pulls.set(pull.number, pull);
@@ -176,11 +178,14 @@ export interface MergeInput {
   commitTitle?: string;
   commitMessage?: string;
   by: string;
+  /** The merge queue merging its entry (the only way in when the base requires the queue). */
+  throughQueue?: boolean;
 }
 
 /** PUT /pulls/:n/merge semantics, including GitHub's 405/409 refusals. */
 export function mergePull(state: State, repo: Repo, pull: Pull, input: MergeInput): string {
   if (pull.merged || pull.state === "closed") throw new GitHubError(405, "Pull Request is not mergeable");
+  if (!input.throughQueue && repo.mergeQueueBranches.has(pull.baseRef)) throw new GitHubError(405, "Changes must be made through the merge queue");
   const head = headShaOf(state, pull);
   if (input.sha && input.sha !== head) {
     throw new GitHubError(409, "Head branch was modified. Review and try the merge again.");
@@ -221,6 +226,7 @@ export function mergePull(state: State, repo: Repo, pull: Pull, input: MergeInpu
   pull.mergedAt = now(state);
   pull.mergedBy = input.by;
   pull.mergeCommitSha = tip;
+  pull.queue = null;
   pull.state = "closed";
   pull.closedAt = pull.mergedAt;
   pull.updatedAt = pull.mergedAt;

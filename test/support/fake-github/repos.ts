@@ -44,6 +44,7 @@ export function addRepo(state: State, input: AddRepoInput): Repo {
     installationId,
     forkOf: null,
     deleteBranchOnMerge: input.deleteBranchOnMerge ?? false,
+    mergeQueueBranches: new Set(),
     createdAt: created,
     pushedAt: created,
     branches: new Map([[defaultBranch, root.sha]]),
@@ -107,6 +108,9 @@ export function pushCommit(state: State, input: PushCommitInput): string {
 }
 
 /** Moves (or creates) a branch, remembering the update for push payloads. */
+/** The removal reason the fake gives when a queued pull request's head moves (our wording). */
+export const HEAD_MOVED_REASON = "The head branch of the pull request was updated";
+
 export function setBranch(state: State, repo: Repo, branch: string, sha: string, pusher: string): void {
   const before = repo.branches.get(branch) ?? ZERO_SHA;
   const forced = before !== ZERO_SHA && !isAncestor(state, before, sha);
@@ -116,7 +120,14 @@ export function setBranch(state: State, repo: Repo, branch: string, sha: string,
   // GitHub bumps a pull request's updated_at when its head branch moves.
   for (const target of state.repos.values()) {
     for (const pull of target.pulls.values()) {
-      if (pull.state === "open" && pull.headRepo === repo.fullName && pull.headRef === branch) pull.updatedAt = repo.pushedAt;
+      if (pull.state !== "open" || pull.headRepo !== repo.fullName || pull.headRef !== branch) continue;
+      pull.updatedAt = repo.pushedAt;
+      // GitHub's merge queue drops a pull request whose head moved.
+      if (pull.queue && pull.queue.headSha !== sha) {
+        pull.queue = null;
+        pull.queueRemovals.push({ id: nextId(state), reason: HEAD_MOVED_REASON, at: repo.pushedAt, actor: pusher });
+        emit(state, { kind: "pull", repo: target.fullName, number: pull.number, action: "dequeued", actor: pusher });
+      }
     }
   }
 }

@@ -57,6 +57,24 @@ export interface Review {
   submittedAt: string;
 }
 
+/** A pull request's entry in its base branch's merge queue. */
+export interface QueueEntry {
+  /** The head SHA that was enqueued (GitHub drops the entry when the head moves). */
+  headSha: string;
+  enqueuedAt: string;
+  by: string;
+  /** Order of entry: the queue is first come, first served. */
+  seq: number;
+}
+
+/** A `RemovedFromMergeQueueEvent` on the pull request's timeline. */
+export interface QueueRemoval {
+  id: number;
+  reason: string;
+  at: string;
+  actor: string;
+}
+
 export interface Pull {
   number: number;
   id: number;
@@ -83,6 +101,10 @@ export interface Pull {
   labels: string[];
   comments: Comment[];
   reviews: Review[];
+  /** Its entry in the base branch's merge queue, while it is queued. */
+  queue: QueueEntry | null;
+  /** Its removals from the merge queue, oldest first (the timeline's events). */
+  queueRemovals: QueueRemoval[];
 }
 
 export interface CheckRun {
@@ -122,6 +144,8 @@ export interface Repo {
   forkOf: string | null;
   /** GitHub's "Automatically delete head branches" setting. */
   deleteBranchOnMerge: boolean;
+  /** Branches whose protection (or ruleset) requires GitHub's merge queue. */
+  mergeQueueBranches: Set<string>;
   createdAt: string;
   pushedAt: string;
   branches: Map<string, string>;
@@ -156,7 +180,7 @@ export interface AppInfo {
 /** A change made through the API, for automatic webhook delivery (see auto-deliver.ts). */
 export type StateChange =
   | { kind: "push"; repo: string; branch: string }
-  | { kind: "pull"; repo: string; number: number; action: "opened" | "closed" | "reopened" | "edited"; actor: string }
+  | { kind: "pull"; repo: string; number: number; action: "opened" | "closed" | "reopened" | "edited" | "dequeued"; actor: string }
   | { kind: "label"; repo: string; number: number; action: "labeled" | "unlabeled"; name: string; actor: string }
   | { kind: "comment"; repo: string; number: number; commentId: number }
   | { kind: "checkRun"; repo: string; id: number; action: "created" | "completed" }
