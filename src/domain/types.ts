@@ -62,6 +62,8 @@ export interface TestResults {
 export interface ChangedFile {
   filename: string;
   status: string;
+  /** A renamed file's name before (GitHub's `previous_filename`). */
+  previousFilename?: string;
   additions: number;
   deletions: number;
 }

@@ -14,11 +14,20 @@ import type { ChangedFile, Via, Weakening } from "./types.js";
 /** GitHub's file statuses that change or remove what was there (`added` and `copied` do not). */
 const WEAKENING_STATUSES = new Set(["removed", "modified", "renamed", "changed"]);
 
-/** The test files among `files` that the change deletes or changes. */
-export function weakenedTestFiles(files: readonly Pick<ChangedFile, "filename" | "status">[], testPaths: readonly string[]): string[] {
+/**
+ * The test files among `files` that the change deletes or changes. A test file renamed to a
+ * name outside `testPaths` no longer runs: it is named by its old name.
+ */
+export function weakenedTestFiles(files: readonly Pick<ChangedFile, "filename" | "status" | "previousFilename">[], testPaths: readonly string[]): string[] {
   if (testPaths.length === 0) return [];
   const isTest = picomatch(testPaths as string[], { dot: true });
-  return files.filter((f) => WEAKENING_STATUSES.has(f.status) && isTest(f.filename)).map((f) => f.filename);
+  const weakened: string[] = [];
+  for (const f of files) {
+    if (!WEAKENING_STATUSES.has(f.status)) continue;
+    if (f.previousFilename !== undefined && isTest(f.previousFilename) && !isTest(f.filename)) weakened.push(f.previousFilename);
+    else if (isTest(f.filename)) weakened.push(f.filename);
+  }
+  return weakened;
 }
 
 /**

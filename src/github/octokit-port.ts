@@ -108,6 +108,13 @@ export interface OctokitPortOptions {
   mergeRetryDelayMs?: number;
 }
 
+/** A file of a compare or a PR as the port gives it (`previous_filename` only for renames). */
+function changedFile(f: Json): PullFile {
+  const file: PullFile = { filename: f.filename, status: f.status, additions: f.additions, deletions: f.deletions, patch: f.patch ?? null };
+  if (typeof f.previous_filename === "string") file.previousFilename = f.previous_filename;
+  return file;
+}
+
 export function createOctokitPort(octokit: Octokit, options: OctokitPortOptions): GitHubPort {
   const retryDelay = options.mergeRetryDelayMs ?? 2000;
 
@@ -140,7 +147,7 @@ export function createOctokitPort(octokit: Octokit, options: OctokitPortOptions)
       const response = await octokit.request("GET /repos/{owner}/{repo}/compare/{basehead}", { ...repo, basehead: `${base}...${head}`, per_page: 100 });
       const data = response.data as Json;
       return {
-        files: ((data.files ?? []) as Json[]).map((f) => ({ filename: f.filename, status: f.status, additions: f.additions, deletions: f.deletions, patch: f.patch ?? null })),
+        files: ((data.files ?? []) as Json[]).map(changedFile),
         commits: ((data.commits ?? []) as Json[]).map(toPullCommit),
       };
     },
@@ -157,7 +164,7 @@ export function createOctokitPort(octokit: Octokit, options: OctokitPortOptions)
 
     async listPullFiles(repo, pullNumber): Promise<PullFile[]> {
       const files = (await octokit.paginate("GET /repos/{owner}/{repo}/pulls/{pull_number}/files", { ...repo, pull_number: pullNumber, per_page: 100 })) as Json[];
-      return files.map((f) => ({ filename: f.filename, status: f.status, additions: f.additions, deletions: f.deletions, patch: f.patch ?? null }));
+      return files.map(changedFile);
     },
 
     async listPullCommits(repo, pullNumber): Promise<PullCommit[]> {

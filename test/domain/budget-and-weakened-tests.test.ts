@@ -201,6 +201,15 @@ describe("which files and checks shrank", () => {
   });
 
   it.each([
+    ["out of testPaths (it no longer runs)", "test/cache.test.ts", "src/cache-notes.ts", ["test/cache.test.ts"]],
+    ["within testPaths", "test/cache.test.ts", "test/caching.test.ts", ["test/caching.test.ts"]],
+    ["into testPaths", "src/cache-check.ts", "test/cache-check.test.ts", ["test/cache-check.test.ts"]],
+    ["outside testPaths", "src/a.ts", "src/b.ts", []],
+  ])("a file renamed %s: %s → %s", (_name, previousFilename, filename, weakened) => {
+    expect(weakenedTestFiles([{ filename, previousFilename, status: "renamed" }], paths)).toEqual(weakened);
+  });
+
+  it.each([
     [["test", "lint"], ["test", "lint"], []],
     [["test"], ["test", "lint", "e2e"], ["e2e", "lint"]],
     [["test", "test", "new"], ["test", "lint"], []],

@@ -140,4 +140,19 @@ describe("weakened tests", () => {
     expectAllMocksUsed();
     expect(await upgrade12()).toMatchObject({ guarded: false, weakened: null });
   });
+
+  it("a test file renamed out of testPaths (it no longer runs) is weakening, named by its old name", async () => {
+    config(null);
+    nock(API)
+      .get(`${repoPath}/pulls/12/files`)
+      .query(true)
+      .reply(200, [{ filename: "src/cache-notes.ts", previous_filename: "test/cache.test.ts", status: "renamed", additions: 0, deletions: 0 }]);
+    nock(API).get(`${repoPath}/pulls/12/commits`).query(true).reply(200, [{ sha: HEAD, commit: { message: "Tidy tests" }, author: { login: "agent" }, committer: { login: "agent" } }]);
+    readPull(12, { head: HEAD, branch: BRANCH, labels: [] });
+    proposedNormally((b) => b.output.summary.includes("**Tests weakened** (guarded): test files deleted or changed: `test/cache.test.ts`"));
+    expectComment(12, "**Tests weakened:** test files deleted or changed: `test/cache.test.ts`.");
+    await app.send("pull_request", pullRequest("opened", { number: 12, branch: BRANCH, head: HEAD, sender: "agent" }));
+    expectAllMocksUsed();
+    expect(await upgrade12()).toMatchObject({ guarded: true, weakened: JSON.stringify({ files: ["test/cache.test.ts"], checks: [] }) });
+  });
 });
