@@ -63,6 +63,10 @@ export function decide(upgrade: UpgradeState, input: UpgradeInput, config: RepoC
       return onMergeHeld(b, input.freeze);
     case "freeze_changed":
       return onFreezeChanged(b, input.via, config, ctx);
+    case "resume_apply":
+      // Approved and green, unfrozen, and no pass holds the merge: what that pass would have done.
+      if (upgrade.status !== "approved" || upgrade.mergeClaimSha !== null || ctx.frozen) return NOTHING();
+      return maybeApply(b, config, ctx, "auto").decision;
     case "rollback_committed":
       if (upgrade.status !== "applied") return NOTHING();
       return b

@@ -162,6 +162,8 @@ export type UpgradeInput =
   | { kind: "tests"; results: TestResults; via: Via; missingChecks?: string[]; readVersion?: number }
   /** The repository was frozen or unfrozen: refresh the check run, and go on if no longer frozen. */
   | { kind: "freeze_changed"; via: Via }
+  /** Reconciliation's look at an approved upgrade no pass is merging (the unfreezing replica died, say). */
+  | { kind: "resume_apply"; via: Via }
   /** The freeze was found right before merging (it landed after the merge was claimed). */
   | { kind: "merge_held"; freeze: Freeze }
   | { kind: "tick"; via: Via }

@@ -57,7 +57,8 @@ async function reconcileRepository(
   const startedAt = deps.now();
   const since = await deps.store.lastReconciled(repository.fullName);
   const isUpgrade = (pull: PullFacts) => pull.headRef.startsWith(config.branchPrefix) && pull.headRepoFullName === repository.fullName;
-  const open = (await port.listPulls(repo, "open", null)).filter(isUpgrade);
+  // Oldest first: upgrades it finds ready merge in proposal order, as after an unfreeze.
+  const open = (await port.listPulls(repo, "open", null)).filter(isUpgrade).sort((a, b) => a.number - b.number);
   const closed = (await port.listPulls(repo, "closed", since)).filter(isUpgrade);
   let failed = false;
   for (const pull of [...open, ...closed]) {
@@ -128,7 +129,11 @@ async function reconcilePull(
         const reopened: UpgradeInput[] = reopenedNow ? [{ kind: "reopened", actor: "reconcile", via: "reconcile" }] : [];
         if (reopened.length === 0 && !pending) return { inputs: [] };
         const head = await syncHead(port, repo, config, record, pull, { actor: "reconcile", via: "reconcile", nonApprovers: [] });
-        return { inputs: [...reopened, ...head.inputs, ...queueInputs(record, pull, "reconcile")], extraPatch: head.extraPatch };
+        // An approved green upgrade that no pass is merging is merged now (the replica that
+        // unfroze the repository died before getting to it, say); after the head's inputs, so a
+        // moved head or a red gate is taken first.
+        const resume: UpgradeInput[] = current === "approved" && record.state.mergeClaimSha === null ? [{ kind: "resume_apply", via: "reconcile" }] : [];
+        return { inputs: [...reopened, ...head.inputs, ...queueInputs(record, pull, "reconcile"), ...resume], extraPatch: head.extraPatch };
       },
     },
     { deliveryId: null },

@@ -8,7 +8,7 @@ import { decide } from "../../src/domain/decide.js";
 import { canFreeze, freezeReason, frozenLine } from "../../src/domain/freeze.js";
 import { checkRunView } from "../../src/domain/messages.js";
 import type { Effect, Freeze, UpgradeInput, UpgradeState, UpgradeStatus, Via } from "../../src/domain/types.js";
-import { type ConfigOverrides, approvedState, config, context, hoursAfterProposal, person, testResults, upgradeState } from "../support/upgrade-state.js";
+import { type ConfigOverrides, HEAD, approvedState, config, context, hoursAfterProposal, person, testResults, upgradeState } from "../support/upgrade-state.js";
 
 const FROZEN: Freeze = { by: "maya", reason: "incident 42", at: hoursAfterProposal(0.5) };
 const maya = person("maya", "maintain");
@@ -189,6 +189,30 @@ const rows: Record<string, Row> = {
     status: "approved",
     events: [["upgrade.approved", "auto-approve", "dashboard"]],
     effects: ["sync_check_run", "sync_label", "sync_check_run", "comment", "merge"],
+  },
+  "reconciliation finds an approved green upgrade no pass is merging, unfrozen (the unfreezing replica died): merged now": {
+    state: green(approvedState()),
+    input: { kind: "resume_apply", via: "reconcile" },
+    frozen: null,
+    status: "approved",
+    events: [],
+    effects: ["merge"],
+  },
+  "reconciliation finds an approved green upgrade while frozen: nothing happens": {
+    state: green(approvedState()),
+    input: { kind: "resume_apply", via: "reconcile" },
+    frozen: FROZEN,
+    status: "approved",
+    events: [],
+    effects: [],
+  },
+  "reconciliation finds an approved upgrade whose merge a pass holds: nothing happens": {
+    state: green(approvedState({ mergeClaimSha: HEAD })),
+    input: { kind: "resume_apply", via: "reconcile" },
+    frozen: null,
+    status: "approved",
+    events: [],
+    effects: [],
   },
   "freeze changed: a terminal upgrade is left alone": {
     state: appliedLike(),

@@ -11,7 +11,7 @@ import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { FULL, sha } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
 import { reconcile } from "../../src/timers/reconcile.js";
-import { type PullSpec, readPull, setLabels } from "../rules/github.js";
+import { type PullSpec, mergeMutation, readPull, setLabels } from "../rules/github.js";
 
 const repoPath = `/repos/${FULL}`;
 const BRANCH = "self-modify/cache";
@@ -108,6 +108,43 @@ describe("reconciliation after missed webhooks", () => {
     expect(applied).toHaveLength(1);
     expect(applied[0]).toMatchObject({ actor: "upgrade-queue", via: "check" });
     expect(JSON.parse(applied[0]!.details)).not.toHaveProperty("mergedOutsideApp");
+  });
+
+  it("an approved green upgrade that no pass is merging (the replica that unfroze the repository died first): merged by reconciliation", async () => {
+    const id = await seedUpgrade(app.db, { status: "approved", approvedSha: SEED_HEAD, approvals: [{ login: "alice" }], testResults: { state: "passed" } });
+    pulls([listed({ state: "open", labels: ["upgrade:approved"] })], []);
+    // The PR read again: still the approved head, its checks green.
+    readPull(12, { head: SEED_HEAD, branch: BRANCH, labels: ["upgrade:approved"], checks: [{ name: "test", conclusion: "success" }], ownCheckRun: 77 });
+    mergeMutation(12, { expectedHeadOid: SEED_HEAD, mergeMethod: "SQUASH", commitHeadline: "Teach the agent to cache embeddings (#12)" }, { merged: MERGE, parent: PARENT });
+    stateChange("applied", (b) => b.conclusion === "success");
+    nock(API).post(`${repoPath}/issues/12/comments`, (b) => b.body.startsWith(`Applied: merged \`${SEED_HEAD.slice(0, 7)}\``)).reply(201, { id: 1 });
+    nock(API).delete(/\/repos\/acme\/agent\/git\/refs\/heads(%2F|\/)self-modify(%2F|\/)cache/).reply(204);
+    await reconcile(app.queue.deps, [1]);
+    expectAllMocksUsed();
+    expect(await app.db.upgrade.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "applied", mergeCommitSha: MERGE, previousSha: PARENT, mergeClaimSha: null });
+    expect((await eventsOf(app.db, id)).filter((e) => e.type === "upgrade.applied")).toHaveLength(1);
+  });
+
+  it("an approved green upgrade of a frozen repository: reconciliation merges nothing, look after look", async () => {
+    const id = await seedUpgrade(app.db, { status: "approved", approvedSha: SEED_HEAD, approvals: [{ login: "alice" }], testResults: { state: "passed" } });
+    await app.queue.deps.store.setFreeze({ repository: FULL, installationId: 1, frozen: true, actor: "bob", reason: "incident 7", via: "comment", at: app.clock.now, deliveryId: null });
+    const look = () => {
+      pulls([listed({ state: "open", labels: ["upgrade:approved"] })], []);
+      readPull(12, { head: SEED_HEAD, branch: BRANCH, labels: ["upgrade:approved"], checks: [{ name: "test", conclusion: "success" }], ownCheckRun: 77 });
+    };
+    // The first look records the gate as read (the seed's summary differs), so the pass says the merge is held.
+    look();
+    nock(API).patch(`${repoPath}/check-runs/77`, (b) => JSON.stringify(b).includes("incident 7")).reply(200, { id: 77 });
+    nock(API).post(`${repoPath}/issues/12/comments`, (b) => b.body === "Not merged yet: Frozen by @bob: incident 7. It merges after `/unfreeze`.").reply(201, { id: 1 });
+    await reconcile(app.queue.deps, [1]);
+    expectAllMocksUsed();
+    // The second finds nothing new: it reads, and writes nothing.
+    nock(API).get("/installation/repositories").query(true).reply(200, { total_count: 1, repositories: [{ full_name: FULL, private: true, default_branch: "main" }] });
+    nock(API).get(/\/repos\/acme\/agent\/contents\/\.github(%2F|\/)upgrade-queue\.yml/).reply(404, { message: "Not Found" });
+    look();
+    await reconcile(app.queue.deps, [1]);
+    expectAllMocksUsed();
+    expect(await app.db.upgrade.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "approved", mergeClaimSha: null });
   });
 
   it("new commits pushed while the app was down: the approval of the old head is invalidated", async () => {
