@@ -11,6 +11,7 @@ import { applyFromGitHub, showStateLabel } from "../pipeline/apply-input.js";
 import { STATE_LABELS } from "../github/octokit-port.js";
 import type { PipelineDeps } from "../pipeline/deps.js";
 import { handleJob } from "../pipeline/handle-job.js";
+import { fetchHeadFacts } from "../pipeline/head-facts.js";
 import { queueInputs, syncHead } from "../pipeline/sync-head.js";
 import type { UpgradeRecord } from "../store/upgrade-record.js";
 
@@ -128,12 +129,19 @@ async function reconcilePull(
         const reopenedNow = (current === "rejected" || current === "expired") && !(await deps.store.owesClose(record.id));
         const reopened: UpgradeInput[] = reopenedNow ? [{ kind: "reopened", actor: "reconcile", via: "reconcile" }] : [];
         if (reopened.length === 0 && !pending) return { inputs: [] };
+        // Created, but its proposal never recorded (the pass that created it found the config
+        // invalid, or failed): recorded now, label and check run included.
+        const proposing: UpgradeInput[] = [];
+        if (!(await deps.store.hasProposal(record.id))) {
+          const { facts } = await fetchHeadFacts(port, repo, pull, config, []);
+          proposing.push({ kind: "proposed", via: "reconcile", actor: "reconcile", weakenedTests: facts.weakenedTests ?? [] });
+        }
         const head = await syncHead(port, repo, config, record, pull, { actor: "reconcile", via: "reconcile", nonApprovers: [] });
         // An approved green upgrade that no pass is merging is merged now (the replica that
         // unfroze the repository died before getting to it, say); after the head's inputs, so a
         // moved head or a red gate is taken first.
         const resume: UpgradeInput[] = current === "approved" && record.state.mergeClaimSha === null ? [{ kind: "resume_apply", via: "reconcile" }] : [];
-        return { inputs: [...reopened, ...head.inputs, ...queueInputs(record, pull, "reconcile"), ...resume], extraPatch: head.extraPatch };
+        return { inputs: [...proposing, ...reopened, ...head.inputs, ...queueInputs(record, pull, "reconcile"), ...resume], extraPatch: head.extraPatch };
       },
     },
     { deliveryId: null },

@@ -97,6 +97,26 @@ const histories: Array<[string, Command[], (h: Awaited<ReturnType<typeof runHist
       expect((await h.view.events()).filter((e) => e.type === "upgrade.rejected")).toHaveLength(1);
     },
   ],
+  [
+    "the agent pushes a second branch and the config on main turns invalid before the app sees either push: the app opens that PR but records no proposal (it reports the invalid config on it); the config is fixed: reconciliation records the proposal, and the PR gets its upgrade:proposed label",
+    [
+      { k: "agentPush", branch: 0, lines: 40, guarded: true, urgent: true, coauthor: true, conflict: false },
+      { k: "deliverAll" },
+      { k: "agentPush", branch: 1, lines: 40, guarded: false, urgent: true, coauthor: false, conflict: false },
+      { k: "config", variant: 5 },
+      { k: "deliverAll" },
+      { k: "config", variant: 0 },
+      { k: "ci", pull: 0, old: true, check: "test", outcome: "failure" },
+    ],
+    async (h) => {
+      // (On a real database the app may see the config turn invalid a step earlier, and open no second PR.)
+      const open = h.world.upgradePulls().filter((p) => p.state === "open");
+      expect(open.length).toBeGreaterThan(0);
+      for (const pull of open) expect(pull.labels).toEqual(["upgrade:proposed"]);
+      const events = await h.view.events();
+      for (const u of await h.view.upgrades()) expect(events.filter((e) => e.upgradeId === u.id && e.type === "upgrade.proposed")).toHaveLength(1);
+    },
+  ],
 ];
 
 const kits: Array<[string, () => Promise<StoreKit>]> = [
