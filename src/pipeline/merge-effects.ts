@@ -38,7 +38,13 @@ export async function merge(ctx: PassContext, record: UpgradeRecord, sha: string
   if (frozen) return { kind: "merge_held", freeze: frozen };
   if (queue) return enqueue(ctx, pull, sha);
   const outcome = await port.merge(repo, pull, { sha, method: config.mergeMethod, title: `${record.title} (#${record.state.pullNumber})` });
-  if (!outcome.ok) return { kind: "merge_failed", message: `${outcome.status}: ${outcome.message}`, headMoved: outcome.headMoved, status: outcome.status };
+  if (!outcome.ok) {
+    // "The head moved" is GitHub's word; whether it did is the PR's. Still at the approved SHA
+    // (GitHub refused twice all the same), the approvals of that SHA still count: the merge
+    // failed, and /retry tries again, rather than asking for approvals the head already has.
+    const headMoved = outcome.headMoved && (await port.readPull(repo, pull.number)).headSha !== sha;
+    return { kind: "merge_failed", message: `${outcome.status}: ${outcome.message}`, headMoved, status: outcome.status };
+  }
   // A merge or squash commit's first parent is the base head this merge really went onto (the
   // merge's answer names it; after a lost answer it is read). If it cannot be read, the pass
   // fails with the merge claimed; the claim's recovery reads it.

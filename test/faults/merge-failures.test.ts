@@ -90,6 +90,8 @@ describe("a merge GitHub refuses", () => {
   it("409 (head branch was modified): not merged, back to proposed, approval invalidated, explained", async () => {
     const id = await seedUpgrade(app.db, { testResults: { state: "passed" } });
     mergeMutation(12, MERGE_INPUT, { error: "Head branch was modified. Review and try the merge again." });
+    // GitHub says the head moved; the PR read again says so too (its new head is not the approved one).
+    readPull(12, { ...OPEN, head: sha("e") });
     // Approved and back to proposed in one pass: the label stays `upgrade:proposed`; the
     // check run and one comment tell the story.
     nock(API).patch(`${repoPath}/check-runs/77`, (b) => b.status === "in_progress").reply(200, { id: 77 });
@@ -104,6 +106,18 @@ describe("a merge GitHub refuses", () => {
     const events = await eventsOf(app.db, id);
     expect(events.map((e) => e.type)).toEqual(["upgrade.proposed", "upgrade.approved", "upgrade.approval_invalidated"]);
     expect(JSON.parse(events[2]!.details)).toMatchObject({ approvedSha: SEED_HEAD });
+  });
+
+  it("409 while the PR's head is still the approved SHA (GitHub refused twice all the same): failed, approvals kept, /retry offered", async () => {
+    const id = await seedUpgrade(app.db, { testResults: { state: "passed" } });
+    mergeMutation(12, MERGE_INPUT, { error: "Head branch was modified. Review and try the merge again." });
+    readPull(12, OPEN);
+    expectPresented("failed", (b) => b.conclusion === "failure" && b.output.title === "Failed", "Failed", "Head branch was modified", "/retry");
+    await approve();
+    expectAllMocksUsed(); // no retry of the merge within the pass
+    const upgrade = await app.db.upgrade.findUniqueOrThrow({ where: { id } });
+    expect(upgrade).toMatchObject({ status: "failed", approvedSha: SEED_HEAD, mergeClaimSha: null });
+    expect((await eventsOf(app.db, id)).map((e) => e.type)).toEqual(["upgrade.proposed", "upgrade.approved", "upgrade.failed"]);
   });
 
   it("405 (not mergeable): failed with the error message, explained", async () => {
