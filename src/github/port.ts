@@ -72,6 +72,8 @@ export interface PullSnapshot extends PullFacts {
   reviews: ReviewFacts[] | null;
   /** GitHub's merge queue for the PR's base branch, and the PR's place in it. */
   mergeQueue: MergeQueueFacts;
+  /** Other open PRs whose head is this PR's branch (deleting it would close them). */
+  otherOpenPullsOnHead: number[];
 }
 
 /** What the PR read says about GitHub's merge queue (`isMergeQueueEnabled`, `isInMergeQueue`, ...). */

@@ -21,6 +21,7 @@ export const READ_PULL_QUERY = `query UpgradeQueuePull($owner: String!, $repo: S
       mergeCommit { oid }
       author { __typename login }
       headRefName headRefOid headRepository { nameWithOwner }
+      headRef { associatedPullRequests(states: [OPEN], first: 5) { nodes { number } } }
       baseRefName
       baseRef { target { ... on Commit { statusCheckRollup { contexts(first: 100) { nodes {
         __typename
@@ -108,6 +109,7 @@ function toSnapshot(data: Json, contexts: Json[], appId: number | null): PullSna
     deleteBranchOnMerge: data.repository.deleteBranchOnMerge === true,
     reviews: pull.reviews ? ((pull.reviews.nodes ?? []) as Json[]).map(toReview) : null,
     mergeQueue: toMergeQueue(pull),
+    otherOpenPullsOnHead: ((pull.headRef?.associatedPullRequests?.nodes ?? []) as Json[]).map((p) => p?.number).filter((n): n is number => typeof n === "number" && n !== pull.number),
   };
 }
 

@@ -8,6 +8,7 @@
 import { splitRepository } from "../github/port.js";
 import type { PendingEffectRow } from "../store/upgrade-store.js";
 import { oneAtATime, showStateLabel, syncCheckRun } from "./apply-input.js";
+import { mayDeleteBranch } from "./present.js";
 import type { PipelineDeps } from "./deps.js";
 
 const BATCH = 100;
@@ -74,8 +75,6 @@ async function deliver(deps: PipelineDeps, upgradeId: number, rows: PendingEffec
   if (close.some(stillMeant) && pull.state === "open") await port.closePull(repo, n);
   await deps.store.effectsDone(close.map((r) => r.id));
   const branch = rows.filter((r) => r.kind === "delete_branch");
-  // GitHub deletes a merged PR's branch itself when the repository asks it to.
-  const gitHubDeletes = record.state.status === "applied" && pull.deleteBranchOnMerge;
-  if (branch.some(stillMeant) && !gitHubDeletes) await port.deleteBranch(repo, record.state.branchName);
+  if (branch.some(stillMeant) && mayDeleteBranch(deps, record, pull)) await port.deleteBranch(repo, record.state.branchName);
   await deps.store.effectsDone(branch.map((r) => r.id));
 }

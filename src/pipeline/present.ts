@@ -5,7 +5,7 @@
 import type { RepoConfig } from "../config/repo-config.js";
 import { type CheckRunView, checkRunView, invalidConfigView } from "../domain/messages.js";
 import type { UpgradeStatus } from "../domain/types.js";
-import type { GitHubPort, RepoRef } from "../github/port.js";
+import type { GitHubPort, PullSnapshot, RepoRef } from "../github/port.js";
 import type { UpgradeRecord } from "../store/upgrade-record.js";
 import type { PipelineDeps } from "./deps.js";
 import { INVALID_CONFIG_COMMENT } from "./invalid-config.js";
@@ -62,11 +62,22 @@ export async function present(ctx: PassContext, record: UpgradeRecord, p: Presen
     await done(deps, p, p.closePr);
   }
   if (p.deleteBranch.length > 0) {
-    // GitHub deletes a merged PR's branch itself when the repository asks it to.
-    const gitHubDeletes = record.state.status === "applied" && (pull ?? (await ctx.readPull())).deleteBranchOnMerge;
-    if (!gitHubDeletes) await port.deleteBranch(repo, record.state.branchName);
+    const read = pull ?? (await ctx.readPull());
+    if (mayDeleteBranch(deps, record, read)) await port.deleteBranch(repo, record.state.branchName);
     await done(deps, p, p.deleteBranch);
   }
+}
+
+/**
+ * Whether the app deletes the upgrade's branch now: not when GitHub deletes a merged PR's branch
+ * itself (the repository asks it to), and not when another open PR has the same branch as its
+ * head (the agent opened a new one from it): deleting the branch would close that PR.
+ */
+export function mayDeleteBranch(deps: PipelineDeps, record: UpgradeRecord, pull: PullSnapshot): boolean {
+  if (record.state.status === "applied" && pull.deleteBranchOnMerge) return false;
+  if (pull.otherOpenPullsOnHead.length === 0) return true;
+  deps.log.info({ repository: record.repository, pullNumber: record.state.pullNumber, branch: record.state.branchName, openPulls: pull.otherOpenPullsOnHead }, "branch kept: other open pull requests use it");
+  return false;
 }
 
 async function done(deps: PipelineDeps, p: Presentation, ids: Array<number | null>): Promise<void> {

@@ -98,6 +98,15 @@ const histories: Array<[string, Command[], (h: Awaited<ReturnType<typeof runHist
     },
   ],
   [
+    "a person closes the upgrade's PR and the agent opens a new one from the same branch before the app handles the close: the app keeps the branch (deleting it would close the new PR), which is proposed",
+    [push(), { k: "deliverAll" }, { k: "close", pull: 0, who: 0 }, { k: "agentOpensPull", branch: 0 }, { k: "deliverAll" }],
+    async (h) => {
+      expect(h.world.pull(1).state).toBe("closed");
+      expect(h.world.pull(2).state).toBe("open");
+      expect(h.world.pull(2).labels).toEqual(["upgrade:proposed"]);
+    },
+  ],
+  [
     "the agent pushes a second branch and the config on main turns invalid before the app sees either push: the app opens that PR but records no proposal (it reports the invalid config on it); the config is fixed: reconciliation records the proposal, and the PR gets its upgrade:proposed label",
     [
       { k: "agentPush", branch: 0, lines: 40, guarded: true, urgent: true, coauthor: true, conflict: false },

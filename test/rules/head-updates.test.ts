@@ -176,4 +176,18 @@ describe("maxDiffLines", () => {
     expectAllMocksUsed();
     expect((await eventsOf(app.db, id)).at(-1)).toMatchObject({ type: "upgrade.rejected", actor: "max-diff-lines" });
   });
+
+  it("rejected while another open PR has the same branch as its head (the agent opened a new one): closed, the branch kept (deleting it would close that PR)", async () => {
+    const id = await seedUpgrade(app.db);
+    config("maxDiffLines: 100\n");
+    readPull(12, { head: NEW_HEAD, branch: BRANCH, labels: ["upgrade:proposed"], otherOpenPullsOnHead: [13] });
+    newHeadContents(101);
+    setLabels(12, ["upgrade:rejected"]);
+    createCheckRun(NEW_HEAD, 78, (b) => b.conclusion === "failure");
+    expectComment(12, "Rejected automatically");
+    closePull(12);
+    await app.send("pull_request", pullRequest("synchronize", { number: 12, branch: BRANCH, head: NEW_HEAD, sender: "agent", labels: ["upgrade:proposed"] }));
+    expectAllMocksUsed();
+    expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).status).toBe("rejected");
+  });
 });

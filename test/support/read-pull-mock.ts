@@ -40,6 +40,8 @@ export interface PullSpec {
   ownCheckRun?: number;
   additions?: number;
   deletions?: number;
+  /** Other open PRs whose head is this PR's branch (default: none). */
+  otherOpenPullsOnHead?: number[];
   /** Check names on the base branch's head (default: none). */
   baseChecks?: string[];
   /** GitHub's merge queue as the PR sees it (default: the base requires none). */
@@ -87,6 +89,7 @@ export function pullAnswer(number: number, spec: PullSpec, withReviews: boolean)
           headRefName: spec.branch ?? "self-modify/x",
           headRefOid: spec.head,
           headRepository: { nameWithOwner: FULL },
+          headRef: { associatedPullRequests: { nodes: [...(merged || spec.state === "closed" ? [] : [number]), ...(spec.otherOpenPullsOnHead ?? [])].map((n) => ({ number: n })) } },
           baseRefName: "main",
           baseRef: {
             target: {

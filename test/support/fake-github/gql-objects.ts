@@ -156,6 +156,19 @@ export function pullObject(state: State, repo: Repo, pull: Pull): GqlObject {
       const sha = repo.branches.get(pull.baseRef);
       return sha ? object("Ref", { name: () => pull.baseRef, target: () => commitObject(state, repo, sha) }) : null;
     },
+    // The head branch as it is now (null once deleted): the open PRs it heads.
+    headRef: () => {
+      if (!repo.branches.has(pull.headRef) || pull.headRepo !== repo.fullName) return null;
+      return object("Ref", {
+        name: () => pull.headRef,
+        associatedPullRequests: (args) => {
+          const states = Array.isArray(args.states) ? (args.states as string[]) : null;
+          const heads = [...repo.pulls.values()].filter((p) => p.headRef === pull.headRef && p.headRepo === repo.fullName);
+          const wanted = heads.filter((p) => states === null || states.includes(p.merged ? "MERGED" : p.state === "open" ? "OPEN" : "CLOSED"));
+          return connection("associatedPullRequests", "PullRequestConnection", wanted, args, (p) => object("PullRequest", { number: () => p.number }));
+        },
+      });
+    },
     repository: () => repositoryObject(state, repo),
     labels: (args) => connection("labels", "LabelConnection", pull.labels, args, (name) => labelObject(repo, name)),
     reviews: (args) => connection("reviews", "PullRequestReviewConnection", pull.reviews, args, (r) => reviewObject(state, repo, r)),

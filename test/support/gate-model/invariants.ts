@@ -28,7 +28,6 @@ export const KNOWN_ISSUES = {
   "closed-before-adoption": "a PR merged or closed before the app adopted it (from a stale `opened` payload) stays open in the database",
   // Not issue 10's: reported in docs/verification.md, left for their own fixes (each needs a new read).
 "shared-head-check-runs": "two upgrades whose PRs share a head (a closed PR reopened onto its branch's newer head) get a check run each on it",
-    "branch-deletion-closes-newer-pr": "deleting a rejected upgrade's branch closes a newer PR from the same branch; that close (by the app's bot) is never recorded",
   "missed-decision-label": "an upgrade:approved/rejected label whose webhook was lost stays beside upgrade:proposed (reconciliation leaves decision labels to the label handler)",
   "invalid-config-check-run": "a push seen while the config was invalid gets an Upgrade Queue check run that the upgrade, once proposed, does not reuse",
 } as const;
@@ -133,7 +132,6 @@ export async function checkQuiescent(h: Harness): Promise<number> {
       const message = `${where} is \`${u.status}\` in the database`;
       const closedAt = pull.closedAt ? Date.parse(pull.closedAt) : Number.POSITIVE_INFINITY;
       if (OPEN.includes(u.status) && (h.firstSeen.get(u.id) ?? 0) >= closedAt) known(h, "closed-before-adoption", message);
-      else if (OPEN.includes(u.status) && pull.state === "closed" && w.upgradePulls().some((p) => p.number !== pull.number && p.headRef === pull.headRef)) known(h, "branch-deletion-closes-newer-pr", message);
       else fail(message);
     }
     const stateLabels = pull.labels.filter((l) => l.startsWith("upgrade:"));
