@@ -8,6 +8,7 @@ import type { UpgradeStatus } from "../domain/types.js";
 import type { GitHubPort, PullSnapshot, RepoRef } from "../github/port.js";
 import type { UpgradeRecord } from "../store/upgrade-record.js";
 import type { PipelineDeps } from "./deps.js";
+import { STATE_LABELS } from "../github/octokit-port.js";
 import { INVALID_CONFIG_COMMENT } from "./invalid-config.js";
 import type { PassContext } from "./pass-context.js";
 
@@ -44,6 +45,15 @@ export async function present(ctx: PassContext, record: UpgradeRecord, p: Presen
     // or labelled the PR a moment before the app's own label landed (CONTRACT §2).
     pull = await ctx.readPull();
     record = await showStateLabel(deps, port, repo, record, pull.labels.filter((l) => !p.removeLabels.includes(l)));
+  } else {
+    // Any pass that read the open PR puts its state label right when it is missing or doubled
+    // (a person removed it, a write failed): no request when it is right. showStateLabel ends
+    // on the newest state, so a transition another pass is presenting is not undone.
+    // A pending decision label (its webhook on the way) is left to its own pass.
+    const read = ctx.pullIfRead();
+    if (read && read.state === "open" && stateLabelWrong(record, read.labels) && !read.labels.some((l) => isPendingDecision(record, l))) {
+      record = await showStateLabel(deps, port, repo, record, read.labels.filter((l) => !p.removeLabels.includes(l)));
+    }
   }
   if (p.syncCheckRun || changed) {
     // A check run the app made on this head before the upgrade existed (an invalid config was
@@ -93,6 +103,20 @@ async function done(deps: PipelineDeps, p: Presentation, ids: Array<number | nul
  * newest one. As each write sets the PR's whole state-label set, the last write is the newest
  * state's. Returns the record it showed.
  */
+/**
+ * On a proposed upgrade, `upgrade:approved`/`upgrade:rejected` may be a person's decision whose
+ * webhook has not arrived (or was lost): left for the label handler, never removed silently.
+ */
+function isPendingDecision(record: UpgradeRecord, label: string): boolean {
+  return record.state.status === "proposed" && (label === "upgrade:approved" || label === "upgrade:rejected");
+}
+
+/** Whether `labels` lack the upgrade's `upgrade:<state>` label or hold another state label. */
+function stateLabelWrong(record: UpgradeRecord, labels: readonly string[]): boolean {
+  const wanted = `upgrade:${record.state.status}`;
+  return !labels.includes(wanted) || labels.some((l) => STATE_LABELS.includes(l) && l !== wanted && !isPendingDecision(record, l));
+}
+
 export async function showStateLabel(deps: PipelineDeps, port: GitHubPort, repo: RepoRef, record: UpgradeRecord, present: readonly string[]): Promise<UpgradeRecord> {
   let shown = record;
   let labels = [...present];

@@ -92,7 +92,7 @@ describe("/freeze", () => {
     expectAllMocksUsed(); // nothing auto-approved
     expect((await app.db.upgrade.findUniqueOrThrow({ where: { id: slow } })).status).toBe("proposed");
 
-    checks(13, sha("2"), [{ name: "test", conclusion: "success" }]);
+    checks(13, sha("2"), [{ name: "test", conclusion: "success" }], [], ["upgrade:proposed"]);
     updateCheckRun(frozenTitle, 78);
     await app.send("check_run", checkRun({ head: sha("2"), name: "test", conclusion: "success" }));
     expectAllMocksUsed(); // tests passed, no bypass, no merge

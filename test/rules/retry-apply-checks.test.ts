@@ -13,7 +13,7 @@ import { useTestApp } from "../support/use-test-app.js";
 import { expectAllMocksUsed, useNock } from "../support/nock.js";
 import { FULL, INSTALLATION, checkRun, comment, examples, sha } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
-import { branchHead, checks, config, deleteBranch, expectComment, merge, permission, stateChange, token, updateCheckRun } from "./github.js";
+import { branchHead, checks, config, deleteBranch, expectComment, merge, permission, setLabels, stateChange, token, updateCheckRun } from "./github.js";
 
 useNock();
 
@@ -214,5 +214,36 @@ describe("requiredChecks", () => {
     await app.send("status", statusPayload({ sha: SEED_HEAD, context: "lint", state: "error" }));
     expectAllMocksUsed();
     expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).status).toBe("failed");
+  });
+});
+
+describe("the state label, put right by any pass that reads the PR", () => {
+  it("removed by a person (its webhook lost): a check event's pass puts `upgrade:proposed` back, keeping the other labels", async () => {
+    const id = await seedUpgrade(app.db, { testResults: { state: "pending" } });
+    config(null);
+    checks(12, SEED_HEAD, [{ name: "test", status: "in_progress", conclusion: null }], [], ["bug"]);
+    setLabels(12, ["bug", "upgrade:proposed"]);
+    updateCheckRun(() => true);
+    await app.send("check_run", checkRun({ head: SEED_HEAD, name: "test", conclusion: "success" }));
+    expectAllMocksUsed();
+    expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).status).toBe("proposed");
+  });
+
+  it("right already: no label request", async () => {
+    await seedUpgrade(app.db, { testResults: { state: "pending" } });
+    config(null);
+    checks(12, SEED_HEAD, [{ name: "test", status: "in_progress", conclusion: null }], [], ["upgrade:proposed"]);
+    updateCheckRun(() => true);
+    await app.send("check_run", checkRun({ head: SEED_HEAD, name: "test", conclusion: "success" }));
+    expectAllMocksUsed();
+  });
+
+  it("a person's `upgrade:approved` label whose webhook is on its way is left to that webhook's pass", async () => {
+    await seedUpgrade(app.db, { testResults: { state: "pending" } });
+    config(null);
+    checks(12, SEED_HEAD, [{ name: "test", status: "in_progress", conclusion: null }], [], ["upgrade:approved"]);
+    updateCheckRun(() => true);
+    await app.send("check_run", checkRun({ head: SEED_HEAD, name: "test", conclusion: "success" }));
+    expectAllMocksUsed();
   });
 });
