@@ -12,6 +12,8 @@ export interface DashboardActions {
     login: string;
     decision: "approve" | "reject";
     reason?: string;
+    /** The head the page showed when Approve was clicked; an approval is of that commit only. */
+    sha?: string;
   }): Promise<ActionResult>;
   /** How many approvals this upgrade needs (guarded upgrades need more). */
   approvalsNeeded(upgradeId: number): Promise<number>;

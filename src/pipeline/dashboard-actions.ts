@@ -48,7 +48,7 @@ export function createDashboardActions(deps: PipelineDeps): DashboardActions {
       return checkApprover(await actorOf(loaded, login), loaded.record.state, loaded.config.config).ok;
     },
 
-    async decide({ upgradeId, login, decision, reason }) {
+    async decide({ upgradeId, login, decision, reason, sha }) {
       const loaded = await load(upgradeId);
       if (!loaded) return { ok: false, status: 404, message: "No such upgrade." };
       if (!loaded.config.ok) return { ok: false, status: 409, message: loaded.config.error };
@@ -56,11 +56,16 @@ export function createDashboardActions(deps: PipelineDeps): DashboardActions {
       const check = checkApprover(actor, loaded.record.state, loaded.config.config);
       if (!check.ok) return { ok: false, status: 403, message: check.reason };
       if (!pending(loaded.record)) return { ok: false, status: 409, message: `The upgrade is ${loaded.record.state.status}.` };
+      const head = loaded.record.state.headSha;
       const input =
         decision === "approve"
-          ? { kind: "approve" as const, actor, sha: loaded.record.state.headSha, via: "dashboard" as const }
+          ? { kind: "approve" as const, actor, sha: sha ?? head, via: "dashboard" as const }
           : { kind: "reject" as const, actor, reason: reason?.trim() ? reason.trim() : null, via: "dashboard" as const };
       await applyInput(deps, upgradeId, input, { deliveryId: null });
+      // Recorded as stale (and said on the PR); the person is told why nothing was approved.
+      if (input.kind === "approve" && input.sha !== head) {
+        return { ok: false, status: 409, message: `New commits were pushed since the page was loaded: the head is now ${head.slice(0, 7)}, not ${input.sha.slice(0, 7)}. Review the new head and approve again.` };
+      }
       return { ok: true };
     },
 

@@ -3,7 +3,8 @@
  * against the GitHub-compatible server, signed in through the app's OAuth web flow in Chromium.
  * The click goes through the same decide() path as a review: the upgrade is approved, the app
  * comments on the PR naming the user, and the event has `via: dashboard`. A read-only user sees
- * no buttons, and a forged post is refused.
+ * no buttons, a forged post is refused, and an Approve clicked on a page older than the head
+ * approves nothing.
  */
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -82,6 +83,27 @@ describe("approving from the status page, end to end", () => {
     const forged = await page.context().request.post(`${app.url}/self-modify/queue/${id?.replace("upgrade-", "")}/approve`, { form: { csrf: "forged" }, maxRedirects: 0 });
     expect(forged.status()).toBe(403);
     expect(fake.commentsOf(REPO, number)).toEqual([]);
+  });
+
+  it("the agent pushes while an approver has the page open: her Approve is of the commit she saw, so it approves nothing and the page says why", async () => {
+    const page = await signIn("alice");
+    const id = Number((await page.locator("article.card").first().getAttribute("id"))?.replace("upgrade-", ""));
+    const moved = fake.pushCommit({ repo: REPO, branch: BRANCH, message: "Tidy the planner more", files: { "src/planner.ts": "export const plan = [1];\n" }, author: "agent" });
+    await createWebhookSender({ url: `${app.url}/api/github/webhooks`, secret: SECRET }).send("push", fake.payloads.push(REPO, BRANCH));
+    await eventually(async () => {
+      const json = (await (await page.context().request.get(`${app.url}/self-modify/queue/${id}.json`)).json()) as { upgrade: { headSha: string } };
+      return json.upgrade.headSha === moved || undefined;
+    }, "the app to take the new head");
+    await page.click("article.card button.approve");
+    expect(page.url()).toMatch(/\/approve$/);
+    await expect(page.locator("body").textContent()).resolves.toContain(`the head is now ${moved.slice(0, 7)}`);
+    const detail = (await (await page.context().request.get(`${app.url}/self-modify/queue/${id}.json`)).json()) as {
+      upgrade: { status: string; approvedBy: string[] };
+      events: Array<{ type: string; actor: string; via: string }>;
+    };
+    expect(detail.upgrade).toMatchObject({ status: "proposed", approvedBy: [] });
+    expect(detail.events.filter((e) => e.type === "upgrade.approval_stale")).toEqual([expect.objectContaining({ actor: "alice", via: "dashboard" })]);
+    expect(fake.labelsOf(REPO, number)).toEqual(["upgrade:proposed"]);
   });
 
   it("an approver clicks Approve: approved through the pipeline, commented on the PR, recorded via dashboard", async () => {

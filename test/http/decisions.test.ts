@@ -49,6 +49,16 @@ describe("Approve and Reject buttons (CONTRACT §6)", () => {
     expect(dashboard.decisions.at(-1)).toEqual({ upgradeId: id, login: "alice", decision: "approve" });
   });
 
+  it("the Approve form names the head the page shows, and the post passes it on (a malformed one is dropped)", async () => {
+    const { browser, csrf } = await github("alice");
+    const page = await (await browser.get(`/self-modify/queue/${id}`)).text();
+    expect(page).toContain(`<input type="hidden" name="sha" value="${"a".repeat(40)}">`);
+    expect((await browser.post(`/self-modify/queue/${id}/approve`, { csrf, sha: "a".repeat(40) })).status).toBe(303);
+    expect(dashboard.decisions.at(-1)).toEqual({ upgradeId: id, login: "alice", decision: "approve", sha: "a".repeat(40) });
+    expect((await browser.post(`/self-modify/queue/${id}/approve`, { csrf, sha: "HEAD; drop table" })).status).toBe(303);
+    expect(dashboard.decisions.at(-1)).toEqual({ upgradeId: id, login: "alice", decision: "approve" });
+  });
+
   it("rejects with a reason", async () => {
     const { browser, csrf } = await github("alice");
     const response = await browser.post(`/self-modify/queue/${id}/reject`, { csrf, reason: "  too risky  " });

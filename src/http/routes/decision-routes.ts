@@ -32,11 +32,13 @@ async function decide(c: Ctx, ctx: RouteContext, decision: "approve" | "reject")
   const upgrade = await visibleUpgrade(c, ctx, id);
   if (!upgrade) return renderMessage(c, ctx, 404, "Not found", "No such upgrade.");
   const reason = typeof form.reason === "string" ? form.reason.trim().slice(0, MAX_REASON) : "";
+  const sha = typeof form.sha === "string" && /^[0-9a-f]{40}$/.test(form.sha) ? form.sha : undefined;
   const result = await ctx.deps.dashboard.decide({
     upgradeId: upgrade.id,
     login: viewer.login,
     decision,
     ...(decision === "reject" && reason ? { reason } : {}),
+    ...(decision === "approve" && sha ? { sha } : {}),
   });
   if (!result.ok) {
     ctx.deps.log.info({ upgradeId: upgrade.id, login: viewer.login, decision, status: result.status }, "status page: decision refused");

@@ -61,9 +61,10 @@ export function approvalsLine(logins: readonly string[], needed: number | null):
   }</span>` as Html;
 }
 
-export function decisionForms(upgradeId: number, csrf: string): Html {
+/** The Approve form names the head the page shows: a head that moved since is not approved unseen. */
+export function decisionForms(upgradeId: number, csrf: string, headSha: string): Html {
   return html`<div class="actions">
-<form method="post" action="/self-modify/queue/${upgradeId}/approve"><input type="hidden" name="csrf" value="${csrf}"><button type="submit" class="approve">Approve</button></form>
+<form method="post" action="/self-modify/queue/${upgradeId}/approve"><input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="sha" value="${headSha}"><button type="submit" class="approve">Approve</button></form>
 <form method="post" action="/self-modify/queue/${upgradeId}/reject"><input type="hidden" name="csrf" value="${csrf}"><input type="text" name="reason" maxlength="1000" placeholder="Reason (optional)" aria-label="Reason for rejecting"><button type="submit" class="reject">Reject</button></form>
 </div>` as Html;
 }

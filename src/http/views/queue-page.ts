@@ -77,7 +77,7 @@ ${tests(json.testResults)}
 <div class="section-label">Approvals</div>
 <div>${approvalsLine(item.approvers, item.needed)}</div>
 <details><summary>Diff preview</summary>${renderDiff(row.diffPreview, 40)}<p><a href="/self-modify/queue/${json.id}">Whole diff and timeline →</a></p></details>
-${item.canDecide && input.csrf ? decisionForms(json.id, input.csrf) : ""}
+${item.canDecide && input.csrf ? decisionForms(json.id, input.csrf, json.headSha) : ""}
 </article>` as Html;
 }
 

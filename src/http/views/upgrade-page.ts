@@ -44,7 +44,7 @@ ${
       )}</ul>`
     : ""
 }
-${input.canDecide && input.csrf ? decisionForms(json.id, input.csrf) : ""}
+${input.canDecide && input.csrf ? decisionForms(json.id, input.csrf, json.headSha) : ""}
 ${input.canRollback && input.csrf ? rollbackForm(json.id, input.csrf) : ""}
 </article>
 <h2>Files <span class="sub">(<span class="add">+${json.additions}</span> <span class="del">−${json.deletions}</span>)</span></h2>
