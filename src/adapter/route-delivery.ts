@@ -26,7 +26,8 @@ export type Job =
   | (RepoInfo & { kind: "push"; branch: string; headSha: string; headMessage: string; pusher: string | null; commitLogins: string[]; touchedFiles: string[] })
   | (RepoInfo & { kind: "pull"; action: "opened" | "reopened" | "synchronize" | "closed" | "ready_for_review" | "edited" | "dequeued"; pull: PullFacts; sender: Sender })
   | (RepoInfo & { kind: "review"; pullNumber: number; headRef: string; sha: string; reviewId: number | null; state: "approved" | "changes_requested"; sender: Sender })
-  | (RepoInfo & { kind: "comment"; pullNumber: number; commands: ParsedCommand[]; sender: Sender })
+  /** `createdAt`: GitHub's time the comment was written; a `/approve` approves the head as it was then. */
+  | (RepoInfo & { kind: "comment"; pullNumber: number; commands: ParsedCommand[]; sender: Sender; createdAt: string | null })
   | (RepoInfo & { kind: "label"; pullNumber: number; headRef: string; headSha: string; labels: string[]; label: "upgrade:approved" | "upgrade:rejected"; sender: Sender })
   | (RepoInfo & {
       kind: "checks";
@@ -187,7 +188,8 @@ function routeComment(repo: RepoInfo, payload: Payload, sender: Sender | null): 
   if (typeof body !== "string" || !body.includes("/")) return [];
   const commands = parseCommands(body);
   if (commands.length === 0) return [];
-  return [{ ...repo, kind: "comment", pullNumber: payload.issue.number, commands, sender }];
+  const createdAt = typeof payload.comment?.created_at === "string" ? payload.comment.created_at : null;
+  return [{ ...repo, kind: "comment", pullNumber: payload.issue.number, commands, sender, createdAt }];
 }
 
 function routeChecks(repo: RepoInfo, sha: unknown, app: Payload, self: { botLogin: string | null; appId: number | null }, branches: string[] | null): Job[] {

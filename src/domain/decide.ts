@@ -11,7 +11,7 @@ import { Builder, NOTHING } from "./decision-builder.js";
 import { holdMerge, onFreezeCommand, onMergeHeld } from "./freeze.js";
 import { onMergeDequeued, onMergeEnqueued } from "./merge-queue.js";
 import { explainMergeRefusal } from "./merge-refusal.js";
-import type { Actor, Decision, DecideContext, Effect, UpgradeInput, UpgradeState, Via } from "./types.js";
+import type { Actor, Decision, DecideContext, Effect, UpgradeInput, UpgradeState, UpgradeStatus, Via } from "./types.js";
 import { noteWeakening } from "./weakened-tests.js";
 
 type Input<K extends UpgradeInput["kind"]> = Extract<UpgradeInput, { kind: K }>;
@@ -165,6 +165,7 @@ function onHeadUpdated(b: Builder, input: Input<"head_updated">, config: RepoCon
     guarded: facts.guarded,
     urgent: facts.urgent,
     nonApprovers: newNonApprovers,
+    headSince: facts.since ?? null,
     mergeClaimSha: null,
     // What shrank is a fact of the head: the new head's files are read again, its checks not yet.
     weakened: null,
@@ -219,6 +220,11 @@ function onApprove(b: Builder, input: Input<"approve">, config: RepoConfig, ctx:
   const check = checkApprover(actor, b.state, config);
   if (!check.ok) return deny(b, actor, via, "approve", check.reason, labelEffect);
   const { status } = b.state;
+  if (predatesHead(input, b.state) && (APPROVABLE.includes(status) || (status === "applied" && b.state.bypassed))) {
+    return b
+      .event("upgrade.approval_stale", actor.login, via, { sha: input.sha, headSha: b.state.headSha, madeAt: input.madeAt, headSince: b.state.headSince?.toISOString() })
+      .comment(`@${actor.login}'s \`/approve\` was written before \`${b.state.headSha.slice(0, 7)}\` became the head, so it does not count for it. Please review the current head and approve again.`).decision;
+  }
 
   if (status === "applied" && b.state.bypassed) {
     return b
@@ -266,6 +272,20 @@ function onApprove(b: Builder, input: Input<"approve">, config: RepoConfig, ctx:
     .event("upgrade.approved", actor.login, via, { sha: b.state.headSha, approvedBy: approvers })
     .comment(`Approved by ${approvers.map((l) => `@${l}`).join(", ")} at \`${b.state.headSha.slice(0, 7)}\`.`);
   return maybeApply(b, config, ctx, "auto").decision;
+}
+
+const APPROVABLE: readonly UpgradeStatus[] = ["proposed", "approved", "failed"];
+
+/**
+ * A `/approve` comment written no later than GitHub's time for the head: it was about an older
+ * head, even when the app learnt of the push first. `headSince` is the latest instant its
+ * timestamp allows (GitHub gives seconds: 12:00:05Z is taken as 12:00:05.999), so a comment in
+ * the same second as the push, whose order GitHub does not say, does not count.
+ */
+function predatesHead(input: Input<"approve">, state: UpgradeState): boolean {
+  if (input.madeAt === undefined || !state.headSince) return false;
+  const madeAt = Date.parse(input.madeAt);
+  return Number.isNaN(madeAt) || madeAt <= state.headSince.getTime();
 }
 
 /** Approved + green + (auto mode or an explicit /apply): claim the merge once. */

@@ -26,3 +26,14 @@ export function splitCommitMessage(message: string): { subject: string; body: st
   const body = newline === -1 ? "" : normalised.slice(newline + 1).trim();
   return { subject, body };
 }
+
+/**
+ * The latest instant a GitHub timestamp allows: GitHub gives whole seconds, so `12:00:05Z` may
+ * be any time up to 12:00:05.999; a timestamp with fractions is exact. Null when it is no time.
+ */
+export function latestInstant(timestamp: string | null | undefined): Date | null {
+  if (typeof timestamp !== "string") return null;
+  const at = Date.parse(timestamp);
+  if (Number.isNaN(at)) return null;
+  return new Date(/T\d{2}:\d{2}:\d{2}\.\d/.test(timestamp) ? at : at + 999);
+}

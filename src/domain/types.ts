@@ -75,6 +75,12 @@ export interface UpgradeState {
   branchName: string;
   baseBranch: string;
   headSha: string;
+  /**
+   * GitHub's time no earlier than the push that made `headSha` the head; null or absent while
+   * the PR has had that head since it was opened. A `/approve` comment made at or before it was
+   * about an older head (CONTRACT §2: an approval of an older commit does not count).
+   */
+  headSince?: Date | null;
   approvedSha: string | null;
   approvedBy: string[];
   approvals: Approval[];
@@ -138,6 +144,8 @@ export interface HeadFacts {
   nonApprovers: string[];
   /** Test files the head deletes or changes (already counted in `guarded`). */
   weakenedTests?: string[];
+  /** GitHub's time no earlier than the push that made this the head (see `UpgradeState.headSince`). */
+  since?: Date | null;
 }
 
 /** Everything that can happen to an existing upgrade. */
@@ -152,7 +160,11 @@ export type UpgradeInput =
    * moved back; only who pushed is remembered.
    */
   | { kind: "head_updated"; facts: HeadFacts; actor: string | null; via: Via; fromSha?: string }
-  | { kind: "approve"; actor: Actor; sha: string; via: Via }
+  /**
+   * `madeAt`: when a `/approve` comment was written (GitHub's `created_at`). A comment names no
+   * commit: it approves the head as it was then, and a head that came later is not approved.
+   */
+  | { kind: "approve"; actor: Actor; sha: string; via: Via; madeAt?: string }
   | { kind: "reject"; actor: Actor; reason: string | null; via: Via }
   | { kind: "changes_requested"; actor: Actor; via: Via }
   | { kind: "label_denied"; actor: Actor; label: string }

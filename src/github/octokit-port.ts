@@ -94,6 +94,7 @@ export function toPullFacts(pull: Json): PullFacts {
     deletions: count(pull.deletions),
     htmlUrl: text(pull.html_url),
     labels: Array.isArray(pull.labels) ? pull.labels.map((l: Json) => (typeof l === "string" ? l : l?.name)).filter((l: unknown): l is string => typeof l === "string") : [],
+    createdAt: textOrNull(pull.created_at),
     updatedAt: text(pull.updated_at),
   };
 }

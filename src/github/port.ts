@@ -30,6 +30,9 @@ export interface PullFacts {
   deletions: number;
   htmlUrl: string;
   labels: string[];
+  /** GitHub's `created_at`; null when the answer had none. */
+  createdAt: string | null;
+  /** GitHub's `updated_at`: every push to the head branch bumps it. */
   updatedAt: string;
 }
 

@@ -12,7 +12,7 @@ export const READ_PULL_QUERY = `query UpgradeQueuePull($owner: String!, $repo: S
   repository(owner: $owner, name: $repo) {
     deleteBranchOnMerge
     pullRequest(number: $number) {
-      id number title body state merged url updatedAt additions deletions
+      id number title body state merged url createdAt updatedAt additions deletions
       isMergeQueueEnabled isInMergeQueue mergeQueueEntry { state position }
       timelineItems(last: 1, itemTypes: [REMOVED_FROM_MERGE_QUEUE_EVENT]) {
         nodes { ... on RemovedFromMergeQueueEvent { reason createdAt actor { __typename login } } }
@@ -102,6 +102,7 @@ function toSnapshot(data: Json, contexts: Json[], appId: number | null): PullSna
     deletions: count(pull.deletions),
     htmlUrl: text(pull.url),
     labels: ((pull.labels?.nodes ?? []) as Json[]).map((l) => l?.name).filter((l): l is string => typeof l === "string"),
+    createdAt: textOrNull(pull.createdAt),
     updatedAt: text(pull.updatedAt),
     checks: toChecks(contexts, appId),
     ownCheckRunId: ownCheckRun(contexts, appId),

@@ -13,7 +13,7 @@ import type { Job, Sender } from "../adapter/route-delivery.js";
 import type { UpgradeRecord } from "../store/upgrade-record.js";
 import { applyFromGitHub, applyInput, reportInvalidConfig } from "./apply-input.js";
 import type { PipelineDeps } from "./deps.js";
-import { type FetchedHead, fetchHeadFacts, headFactsFrom } from "./head-facts.js";
+import { type FetchedHead, fetchHeadFacts, headFactsFrom, headSinceOf } from "./head-facts.js";
 import { reportInvalidConfigOnHead } from "./invalid-config.js";
 import { type HeadSync, type SyncCause, closedInputs, queueInputs, stripHowTo, syncHead } from "./sync-head.js";
 
@@ -128,7 +128,7 @@ async function adopt(
   deps: PipelineDeps,
   { port, repo, config }: { port: GitHubPort; repo: RepoRef; config: RepoConfig },
   job: Job,
-  pull: { number: number; headRef: string; baseRef: string; headSha: string; title: string; author: string | null },
+  pull: { number: number; headRef: string; baseRef: string; headSha: string; title: string; author: string | null; createdAt: string | null; updatedAt: string },
   head: FetchedHead,
   description: string,
   actor: string,
@@ -148,6 +148,7 @@ async function adopt(
       baseBranch: pull.baseRef,
       author: pull.author,
       headSha: pull.headSha,
+      headSince: headSinceOf(pull),
       additions: head.facts.additions,
       deletions: head.facts.deletions,
       files: head.facts.files,
@@ -332,7 +333,7 @@ async function handleComment(deps: PipelineDeps, job: JobOf<"comment">, delivery
     const who: Actor = actor ?? { login: job.sender.login, isBot: job.sender.isBot, permission: null };
     const input: UpgradeInput =
       command === "approve"
-        ? { kind: "approve", actor: who, sha: record.state.headSha, via: "comment" }
+        ? { kind: "approve", actor: who, sha: record.state.headSha, via: "comment", ...(job.createdAt ? { madeAt: job.createdAt } : {}) }
         : command === "reject"
           ? { kind: "reject", actor: who, reason: argument, via: "comment" }
           : { kind: "command", command, actor: who, via: "comment", argument };

@@ -1,6 +1,6 @@
 /** Reads what decide() needs about a pull request's current head from GitHub. */
 import type { RepoConfig } from "../config/repo-config.js";
-import { hasUrgentTrailer, isGuarded } from "../domain/head-facts.js";
+import { hasUrgentTrailer, isGuarded, latestInstant } from "../domain/head-facts.js";
 import { weakenedTestFiles } from "../domain/weakened-tests.js";
 import type { HeadFacts } from "../domain/types.js";
 import type { GitHubPort, PullCommit, PullFile, RepoRef } from "../github/port.js";
@@ -19,7 +19,7 @@ export interface FetchedHead {
 export async function fetchHeadFacts(
   port: GitHubPort,
   repo: RepoRef,
-  pull: { number: number; headSha: string; author: string | null },
+  pull: { number: number; headSha: string; author: string | null; createdAt?: string | null; updatedAt?: string },
   config: RepoConfig,
   alsoNonApprovers: readonly (string | null)[],
 ): Promise<FetchedHead> {
@@ -31,7 +31,7 @@ export async function fetchHeadFacts(
 export function headFactsFrom(
   files: readonly PullFile[],
   commits: readonly PullCommit[],
-  pull: { headSha: string; author: string | null },
+  pull: { headSha: string; author: string | null; createdAt?: string | null; updatedAt?: string },
   config: RepoConfig,
   alsoNonApprovers: readonly (string | null)[],
 ): FetchedHead {
@@ -56,11 +56,23 @@ export function headFactsFrom(
       urgent: hasUrgentTrailer(headMessage),
       nonApprovers: [...logins],
       weakenedTests,
+      since: headSinceOf(pull),
     },
     diffPreview: renderDiff(files),
     headMessage,
     firstAuthor: commits[0]?.authorLogin ?? commits[0]?.committerLogin ?? null,
   };
+}
+
+/**
+ * GitHub's time no earlier than the push that made the PR's head its head (`UpgradeState.headSince`):
+ * the PR's `updated_at` in this read, which that push bumped (the latest instant it allows), or
+ * null while the PR is as it was opened (`updated_at` = `created_at`: its first head, which no
+ * comment on it can predate). Null too when the read gave no time.
+ */
+export function headSinceOf(pull: { createdAt?: string | null; updatedAt?: string }): Date | null {
+  if (!pull.updatedAt || pull.updatedAt === pull.createdAt) return null;
+  return latestInstant(pull.updatedAt);
 }
 
 export function renderDiff(files: readonly PullFile[]): string {

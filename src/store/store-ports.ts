@@ -18,6 +18,8 @@ export interface NewUpgrade {
   baseBranch: string;
   author: string | null;
   headSha: string;
+  /** GitHub's time no earlier than the push that made `headSha` the head; null while the PR has had it since it was opened. */
+  headSince: Date | null;
   additions: number;
   deletions: number;
   files: ChangedFile[];

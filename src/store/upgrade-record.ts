@@ -13,6 +13,7 @@ export const upgradeSelect = {
   branchName: true,
   baseBranch: true,
   headSha: true,
+  headSince: true,
   approvedSha: true,
   approvedBy: true,
   testResults: true,
@@ -49,6 +50,7 @@ export interface UpgradeRow {
   branchName: string;
   baseBranch: string;
   headSha: string;
+  headSince: Date | null;
   approvedSha: string | null;
   approvedBy: string;
   testResults: string | null;
@@ -122,6 +124,7 @@ export function toRecord(row: UpgradeRow): UpgradeRecord {
       branchName: row.branchName,
       baseBranch: row.baseBranch,
       headSha: row.headSha,
+      headSince: row.headSince,
       approvedSha: row.approvedSha,
       approvedBy: parseJson<string[]>(row.approvedBy, []),
       approvals,

@@ -79,6 +79,8 @@ const reader = person("rita", "read");
 const triager = person("tom", "triage");
 
 const approve = (actor = alice, via: Via = "review", sha = HEAD): UpgradeInput => ({ kind: "approve", actor, sha, via });
+/** A `/approve` comment GitHub says was written at `madeAt`. */
+const approveAt = (actor: ReturnType<typeof person>, madeAt: string): UpgradeInput => ({ kind: "approve", actor, sha: HEAD, via: "comment", madeAt });
 const reject = (actor = alice, via: Via = "comment", reason: string | null = "too risky"): UpgradeInput => ({ kind: "reject", actor, reason, via });
 const command = (name: "apply" | "retry" | "rollback" | "status" | "help", actor = alice): UpgradeInput => ({ kind: "command", command: name, actor, via: "comment" });
 const tests = (state: "passed" | "failed" | "pending", sha = HEAD): UpgradeInput => ({ kind: "tests", results: testResults(state, sha), via: "check" });
@@ -285,6 +287,14 @@ describe("decide: new commits", () => {
       patch: { headSha: NEW_HEAD, approvedSha: null, approvedBy: [], additions: 12, deletions: 3 },
       comment: /approvals of `aaaaaaa` no longer count/,
     },
+    "proposed: the new head keeps GitHub's time for it (a /approve written before it does not count)": {
+      state: upgradeState(),
+      input: pushed(headFacts({ since: new Date("2026-11-20T10:00:00.999Z") })),
+      status: "proposed",
+      events: [],
+      effects: ["sync_check_run"],
+      patch: { headSha: NEW_HEAD, headSince: new Date("2026-11-20T10:00:00.999Z") },
+    },
     "failed → proposed: new commits": {
       state: approvedState({ status: "failed", errorMessage: "tests failed" }),
       input: pushed(),
@@ -461,6 +471,51 @@ describe("decide: approvals", () => {
       events: [["upgrade.approval_stale", "alice", "review"]],
       effects: ["comment"],
       comment: /not of the head `aaaaaaa`, so it does not count/,
+    },
+    "/approve written before the head became the head (the app saw the push first) does not count": {
+      state: upgradeState({ headSince: new Date("2026-11-20T10:00:05.999Z") }),
+      input: approveAt(alice, "2026-11-20T10:00:04Z"),
+      status: "proposed",
+      events: [["upgrade.approval_stale", "alice", "comment"]],
+      effects: ["comment"],
+      comment: /`\/approve` was written before `aaaaaaa` became the head, so it does not count/,
+    },
+    "/approve in the same second as the push (order unknown) does not count": {
+      state: upgradeState({ headSince: new Date("2026-11-20T10:00:05.999Z") }),
+      input: approveAt(alice, "2026-11-20T10:00:05Z"),
+      status: "proposed",
+      events: [["upgrade.approval_stale", "alice", "comment"]],
+      effects: ["comment"],
+    },
+    "/approve written after the head became the head counts": {
+      state: upgradeState({ headSince: new Date("2026-11-20T10:00:05.999Z") }),
+      input: approveAt(alice, "2026-11-20T10:00:06Z"),
+      status: "approved",
+      events: [["upgrade.approved", "alice", "comment"]],
+      effects: [...SYNC, "comment"],
+      approvalsAdded: ["alice"],
+    },
+    "/approve on a PR that has had its head since it was opened counts, whenever written": {
+      state: upgradeState({ headSince: null }),
+      input: approveAt(alice, "2019-05-15T15:20:33Z"),
+      status: "approved",
+      events: [["upgrade.approved", "alice", "comment"]],
+      effects: [...SYNC, "comment"],
+      approvalsAdded: ["alice"],
+    },
+    "/approve with an unreadable time, on a head that came later, does not count": {
+      state: upgradeState({ headSince: new Date("2026-11-20T10:00:05.999Z") }),
+      input: approveAt(alice, "yesterday"),
+      status: "proposed",
+      events: [["upgrade.approval_stale", "alice", "comment"]],
+      effects: ["comment"],
+    },
+    "applied without approval: a /approve written before its head is no approval after the fact": {
+      state: appliedState({ bypassed: true, headSince: new Date("2026-11-20T10:00:05.999Z") }),
+      input: approveAt(alice, "2026-11-20T10:00:01Z"),
+      status: "applied",
+      events: [["upgrade.approval_stale", "alice", "comment"]],
+      effects: ["comment"],
     },
     "approved: a further approval is recorded, state unchanged": {
       state: approvedState(),

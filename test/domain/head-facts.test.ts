@@ -1,6 +1,7 @@
 /** Pure facts about the head commit and changed files: urgency trailer, guarded paths, title/body. */
 import { describe, expect, it } from "vitest";
-import { hasUrgentTrailer, isGuarded, splitCommitMessage } from "../../src/domain/head-facts.js";
+import { hasUrgentTrailer, isGuarded, latestInstant, splitCommitMessage } from "../../src/domain/head-facts.js";
+import { headSinceOf } from "../../src/pipeline/head-facts.js";
 
 describe("hasUrgentTrailer", () => {
   it.each<[string, string, boolean]>([
@@ -48,5 +49,29 @@ describe("splitCommitMessage", () => {
     ["empty message", "", { subject: "", body: "" }],
   ])("%s", (_name, message, expected) => {
     expect(splitCommitMessage(message)).toEqual(expected);
+  });
+});
+
+describe("latestInstant: the latest instant a GitHub timestamp allows", () => {
+  it.each([
+    ["whole seconds, as GitHub gives them: the end of that second", "2026-11-20T10:00:05Z", "2026-11-20T10:00:05.999Z"],
+    ["with fractions: exact", "2026-11-20T10:00:05.250Z", "2026-11-20T10:00:05.250Z"],
+    ["an offset other than Z", "2026-11-20T11:00:05+01:00", "2026-11-20T10:00:05.999Z"],
+    ["no time at all", "yesterday", null],
+    ["empty", "", null],
+    ["absent", null, null],
+  ])("%s", (_name, timestamp, expected) => {
+    expect(latestInstant(timestamp)?.toISOString() ?? null).toBe(expected);
+  });
+});
+
+describe("headSinceOf: GitHub's time no earlier than the push that made the PR's head", () => {
+  it.each([
+    ["updated since it was opened: the read's updated_at, to the end of its second", { createdAt: "2026-11-20T09:00:00Z", updatedAt: "2026-11-20T10:00:00Z" }, "2026-11-20T10:00:00.999Z"],
+    ["as it was opened (its first head): none", { createdAt: "2026-11-20T09:00:00Z", updatedAt: "2026-11-20T09:00:00Z" }, null],
+    ["the answer gave no created_at: its updated_at", { createdAt: null, updatedAt: "2026-11-20T10:00:00Z" }, "2026-11-20T10:00:00.999Z"],
+    ["the answer gave no time: none", { createdAt: null, updatedAt: "" }, null],
+  ])("%s", (_name, pull, expected) => {
+    expect(headSinceOf(pull)?.toISOString() ?? null).toBe(expected);
   });
 });

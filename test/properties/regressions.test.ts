@@ -126,6 +126,23 @@ const histories: Array<[string, Command[], (h: Awaited<ReturnType<typeof runHist
       for (const u of await h.view.upgrades()) expect(events.filter((e) => e.upgradeId === u.id && e.type === "upgrade.proposed")).toHaveLength(1);
     },
   ],
+  [
+    "an approver comments /approve; the agent pushes a new commit within the next second; the app handles the push before the comment (both deliveries at once): the comment was written before that commit was the head, so it approves nothing, and the green new commit is not merged",
+    [
+      { k: "agentPush", branch: 0, lines: 40, guarded: false, urgent: true, coauthor: true, conflict: false },
+      { k: "deliver", index: 0, mode: "deliver" },
+      { k: "comment", pull: 0, who: 0, text: 0, action: "created" },
+      { k: "agentPush", branch: 0, lines: 40, guarded: false, urgent: true, coauthor: true, conflict: false },
+      { k: "concurrent", a: 0, b: 3, replica: false },
+      { k: "ci", pull: 0, old: false, check: "test", outcome: "success" },
+      { k: "deliverAll" },
+    ],
+    async (h) => {
+      expect(h.world.pull(1).merged).toBe(false);
+      expect((await h.view.upgrades())[0]).toMatchObject({ status: "proposed" });
+      expect((await h.view.events()).filter((e) => e.type === "upgrade.approval_stale" && e.via === "comment")).toHaveLength(1);
+    },
+  ],
 ];
 
 const kits: Array<[string, () => Promise<StoreKit>]> = [

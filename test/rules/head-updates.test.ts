@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { TestApp } from "../support/app.js";
 import { useTestApp } from "../support/use-test-app.js";
 import { expectAllMocksUsed, useNock } from "../support/nock.js";
-import { FULL, pullRequest, push, review, sha } from "../support/payloads.js";
+import { FULL, comment, pullRequest, push, review, sha } from "../support/payloads.js";
 import { SEED_HEAD, eventsOf, seedUpgrade } from "../support/seed.js";
 import {
   closePull,
@@ -18,6 +18,7 @@ import {
   createPull,
   deleteBranch,
   expectComment,
+  permission,
   pullContents,
   readPull,
   setLabels,
@@ -119,6 +120,40 @@ describe("approvals are bound to the head SHA", () => {
     await app.send("pull_request_review", review({ number: 12, branch: BRANCH, head: NEW_HEAD, reviewer: "bob", state: "approved", id: 501 }));
     expectAllMocksUsed();
     expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).status).toBe("proposed");
+  });
+});
+
+describe("a /approve comment approves the head as it was when written", () => {
+  it("the agent pushes right after an approver's /approve and the app sees the push first: the comment does not count for the new head; one written after the push does", async () => {
+    const id = await seedUpgrade(app.db, { testResults: { state: "pending" } });
+    config(null);
+    // GitHub's read after the push: the push bumped the PR's updatedAt to 10:00:10.
+    readPull(12, { head: NEW_HEAD, branch: BRANCH, labels: ["upgrade:proposed"], updatedAt: "2026-11-20T10:00:10Z" });
+    newHeadContents();
+    createCheckRun(NEW_HEAD, 78);
+    await app.send("pull_request", pullRequest("synchronize", { number: 12, branch: BRANCH, head: NEW_HEAD, sender: "agent", labels: ["upgrade:proposed"] }));
+    expectAllMocksUsed();
+    expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).headSince?.toISOString()).toBe("2026-11-20T10:00:10.999Z");
+
+    // alice's comment was written at 10:00:09, about the old head; its delivery comes late.
+    permission("alice", "write");
+    expectComment(12, "@alice's `/approve` was written before `eeeeeee` became the head, so it does not count for it.");
+    await app.send("issue_comment", comment({ number: 12, login: "alice", body: "/approve", createdAt: "2026-11-20T10:00:09Z" }));
+    expectAllMocksUsed();
+    expect(await app.db.upgrade.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "proposed", approvedSha: null });
+    const stale = (await eventsOf(app.db, id)).at(-1)!;
+    expect(stale).toMatchObject({ type: "upgrade.approval_stale", actor: "alice", via: "comment" });
+    expect(JSON.parse(stale.details)).toMatchObject({ headSha: NEW_HEAD, madeAt: "2026-11-20T10:00:09Z", headSince: "2026-11-20T10:00:10.999Z" });
+
+    // Written at 10:00:11, after the push: it approves the new head.
+    permission("alice", "write");
+    // The labels are read from GitHub right before the state label changes.
+    readPull(12, { head: NEW_HEAD, branch: BRANCH, labels: ["upgrade:proposed"], updatedAt: "2026-11-20T10:00:11Z" });
+    stateChange(12, "proposed", "approved", (b) => b.output.title.startsWith("Approved"), 78);
+    expectComment(12, "Approved by @alice at `eeeeeee`.");
+    await app.send("issue_comment", comment({ number: 12, login: "alice", body: "/approve", createdAt: "2026-11-20T10:00:11Z" }));
+    expectAllMocksUsed();
+    expect(await app.db.upgrade.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "approved", approvedSha: NEW_HEAD });
   });
 });
 

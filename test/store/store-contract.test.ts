@@ -35,6 +35,7 @@ function upgrade(pullNumber: number, extra: Partial<NewUpgrade> = {}): NewUpgrad
     urgent: false,
     nonApprovers: ["agent"],
     proposedAt: T0,
+    headSince: null,
     ...extra,
   };
 }
@@ -81,6 +82,13 @@ describe.each(kits)("store contract: %s", (_name, open) => {
     // A decision that writes nothing succeeds without touching the version.
     expect(await s.store.save(fresh!, { patch: {}, approvals: [], events: [], deliveryId: null, at: at(2) })).toEqual({ owed: [] });
     expect((await s.store.byId(record.id))?.version).toBe(record.version + 1);
+  });
+
+  it("keeps GitHub's time for the head, from creation and from a new head", async () => {
+    const { record } = await s.store.create(upgrade(3, { headSince: at(5) }), [], null);
+    expect(record.state.headSince).toEqual(at(5));
+    expect(await s.store.save(record, { patch: { headSha: "b".repeat(40), headSince: at(7) }, approvals: [], events: [], deliveryId: null, at: at(8) })).toEqual({ owed: [] });
+    expect((await s.store.byId(record.id))?.state).toMatchObject({ headSha: "b".repeat(40), headSince: at(7) });
   });
 
   it("keeps approvals with the upgrade and refuses the same approval twice", async () => {

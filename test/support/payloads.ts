@@ -85,12 +85,14 @@ export function review(opts: { number: number; branch: string; head: string; rev
   return p;
 }
 
-export function comment(opts: { number: number; login: string; body: string; action?: string; type?: string }): P {
+/** A PR comment; written at `createdAt` (default 2026-11-20T10:30:00Z, after the reads' `updatedAt`). */
+export function comment(opts: { number: number; login: string; body: string; action?: string; type?: string; createdAt?: string }): P {
   const p = example("issue_comment", (e) => e.action === "created" && e.issue);
   repository(p);
   p.action = opts.action ?? "created";
   p.issue = { ...p.issue, number: opts.number, pull_request: { url: `https://api.github.com/repos/${FULL}/pulls/${opts.number}` } };
-  p.comment = { ...p.comment, body: opts.body, user: user(opts.login, opts.type) };
+  const createdAt = opts.createdAt ?? "2026-11-20T10:30:00Z";
+  p.comment = { ...p.comment, body: opts.body, user: user(opts.login, opts.type), created_at: createdAt, updated_at: createdAt };
   p.sender = user(opts.login, opts.type);
   return p;
 }

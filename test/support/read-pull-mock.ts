@@ -46,6 +46,8 @@ export interface PullSpec {
   baseChecks?: string[];
   /** GitHub's merge queue as the PR sees it (default: the base requires none). */
   mergeQueue?: { enabled?: boolean; position?: number | null; removal?: { reason: string; at?: string; actor?: string } };
+  /** GitHub's `updatedAt` (default 2026-11-20T10:00:00Z, after the PR was opened: a push bumps it). */
+  updatedAt?: string;
 }
 
 /** The GraphQL answer GitHub gives for `spec`. */
@@ -79,7 +81,8 @@ export function pullAnswer(number: number, spec: PullSpec, withReviews: boolean)
           state: merged ? "MERGED" : (spec.state ?? "open").toUpperCase(),
           merged,
           url: `https://github.com/${FULL}/pull/${number}`,
-          updatedAt: "2026-11-20T10:00:00Z",
+          createdAt: "2026-11-20T09:00:00Z",
+          updatedAt: spec.updatedAt ?? "2026-11-20T10:00:00Z",
           additions: spec.additions ?? 1,
           deletions: spec.deletions ?? 0,
           // GraphQL names a bot without REST's `[bot]`: the app's own merge comes back as GitHub shapes it.

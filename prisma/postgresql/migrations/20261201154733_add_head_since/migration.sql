@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Upgrade" ADD COLUMN     "headSince" TIMESTAMP(3);
