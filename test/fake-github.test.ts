@@ -117,6 +117,28 @@ describe("repositories and pull requests", () => {
     await expect(octokit.pulls.merge({ owner, repo, pull_number: number, sha: head })).rejects.toMatchObject({ status: 405 });
   });
 
+  it("reopens a closed PR as GitHub does: not while another open PR has its branch, not once the branch was recreated; onto a fast-forward, yes", async () => {
+    const { number: first } = await openUpgrade();
+    await octokit.pulls.update({ owner, repo, pull_number: first, state: "closed" });
+    const { data: second } = await octokit.pulls.create({ owner, repo, title: "Again", head: "self-modify/add-cache", base: "main" });
+    await expect(octokit.pulls.update({ owner, repo, pull_number: first, state: "open" })).rejects.toMatchObject({
+      status: 422,
+      response: { data: { errors: [expect.objectContaining({ message: "A pull request already exists for acme:self-modify/add-cache." })] } },
+    });
+    await octokit.pulls.update({ owner, repo, pull_number: second.number, state: "closed" });
+    await octokit.git.deleteRef({ owner, repo, ref: "heads/self-modify/add-cache" });
+    pushUpgrade("self-modify/add-cache", { "src/other.ts": "export const other = 1;\n" });
+    await expect(octokit.pulls.update({ owner, repo, pull_number: first, state: "open" })).rejects.toMatchObject({
+      status: 422,
+      response: { data: { errors: [expect.objectContaining({ message: expect.stringContaining("force-pushed or recreated") })] } },
+    });
+    const { number: third } = await openUpgrade("self-modify/ff");
+    await octokit.pulls.update({ owner, repo, pull_number: third, state: "closed" });
+    const tip = pushUpgrade("self-modify/ff", { "src/more.ts": "export const more = 2;\n" });
+    await octokit.pulls.update({ owner, repo, pull_number: third, state: "open" });
+    expect(fake.getPull(REPO, third)).toMatchObject({ state: "open", head: { sha: tip } });
+  });
+
   it("moves refs only fast-forward unless forced, and restores an old tree with a new commit", async () => {
     const { head, number } = await openUpgrade();
     const previous = fake.getBranchSha(REPO, "main") as string;

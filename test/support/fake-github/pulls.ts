@@ -4,6 +4,7 @@ import { fileDiff } from "./diff.js";
 import type { Change } from "./git.js";
 import {
   ZERO_SHA,
+  isAncestor,
   applyChanges,
   commitsBetween,
   diffTrees,
@@ -162,6 +163,17 @@ export function closePull(state: State, pull: Pull): void {
 export function reopenPull(state: State, repo: Repo, pull: Pull): void {
   if (pull.merged) throw new GitHubError(422, "Validation Failed", { errors: [{ code: "custom", message: "merged" }] });
   const headRepo = getRepo(state, pull.headRepo);
+  // GitHub keeps one open pull request per head and base: a reopen is refused as a new PR would be.
+  if (reopenBlockedBy(repo, pull)) {
+    throw new GitHubError(422, "Validation Failed", {
+      errors: [{ resource: "PullRequest", code: "custom", message: `A pull request already exists for ${headRepo.owner}:${pull.headRef}.` }],
+    });
+  }
+  if (headRewritten(state, pull)) {
+    throw new GitHubError(422, "Validation Failed", {
+      errors: [{ resource: "PullRequest", code: "custom", message: "This pull request cannot be reopened: the head branch was force-pushed or recreated." }],
+    });
+  }
   if (!headRepo.branches.has(pull.headRef)) {
     setBranch(state, headRepo, pull.headRef, pull.frozenHeadSha as string, pull.user);
   }
@@ -170,6 +182,21 @@ export function reopenPull(state: State, repo: Repo, pull: Pull): void {
   pull.closedAt = null;
   pull.updatedAt = now(state);
   void repo;
+}
+
+/** Another open pull request with this one's head and base (GitHub then refuses to reopen it). */
+export function reopenBlockedBy(repo: Repo, pull: Pull): Pull | undefined {
+  return [...repo.pulls.values()].find((p) => p !== pull && p.state === "open" && p.headRepo === pull.headRepo && p.headRef === pull.headRef && p.baseRef === pull.baseRef);
+}
+
+/**
+ * GitHub will not reopen a pull request whose head branch was force-pushed or recreated since it
+ * was closed ("the head branch was force-pushed or recreated"): its tip no longer descends from
+ * the head the PR had. A deleted branch is restored at that head (GitHub's "Restore branch").
+ */
+export function headRewritten(state: State, pull: Pull): boolean {
+  const tip = getRepo(state, pull.headRepo).branches.get(pull.headRef);
+  return tip !== undefined && pull.frozenHeadSha !== null && tip !== pull.frozenHeadSha && !isAncestor(state, pull.frozenHeadSha, tip);
 }
 
 export interface MergeInput {

@@ -7,7 +7,7 @@ import { reconcile } from "../../../src/timers/reconcile.js";
 import { sweep } from "../../../src/timers/sweep.js";
 
 import { createCheckRun, updateCheckRun } from "../fake-github/checks.js";
-import { GitHubError, closePull, mergePull, openPull, reopenPull } from "../fake-github/pulls.js";
+import { GitHubError, closePull, headRewritten, mergePull, openPull, reopenBlockedBy, reopenPull } from "../fake-github/pulls.js";
 import * as repos from "../fake-github/repos.js";
 import type { Pull } from "../fake-github/state.js";
 import { type Breakage, type ModelApp, type Stores, createModelApp } from "./app.js";
@@ -45,7 +45,6 @@ export class Harness {
   heads = new Map<number, string>();
   headRegressed = new Set<number>();
   /** Which upgrades had each SHA as their head, at any step (two PRs from one branch share one). */
-  upgradesOnHead = new Map<string, Set<number>>();
   /** When the harness first saw each upgrade in the database. */
   firstSeen = new Map<number, number>();
 
@@ -66,6 +65,11 @@ export class Harness {
       if (upgrade.status !== "approved" || upgrade.mergeClaimSha !== sha) return [`the app merged #${n} at ${sha.slice(0, 7)} while its upgrade is ${upgrade.status} with merge claim ${upgrade.mergeClaimSha ?? "none"}`];
       return [];
     };
+  }
+
+  /** Closed, unmerged upgrade PRs a person can reopen: GitHub refuses one whose branch another open PR heads. */
+  private reopenable(): Pull[] {
+    return this.world.upgradePulls().filter((p) => p.state === "closed" && !p.merged && !reopenBlockedBy(this.world.repo, p) && !headRewritten(this.world.state, p));
   }
 
   private pullAt(i: number, open?: boolean): Pull | null {
@@ -102,7 +106,7 @@ export class Harness {
       case "ciSuite":
         return this.pullAt(c.pull) !== null;
       case "reopen":
-        return this.world.upgradePulls().some((p) => p.state === "closed" && !p.merged);
+        return this.reopenable().length > 0;
       case "deliver":
       case "crash":
       case "deliverAll":
@@ -190,7 +194,7 @@ export class Harness {
         return;
       }
       case "reopen": {
-        const closed = w.upgradePulls().filter((p) => p.state === "closed" && !p.merged);
+        const closed = this.reopenable();
         const pull = closed[c.pull % closed.length] as Pull;
         reopenPull(w.state, w.repo, pull);
         w.act("pull_request", () => w.payloads.pullRequest("reopened", REPO, pull.number, PEOPLE[c.who % PEOPLE.length]?.login as string));
