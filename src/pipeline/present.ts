@@ -61,7 +61,7 @@ export async function present(ctx: PassContext, record: UpgradeRecord, p: Presen
     const read = ctx.pullIfRead();
     const adoptable = read && read.headSha === record.state.headSha ? read.ownCheckRunId : null;
     const frozen = await deps.store.freezeOf(record.repository);
-    await upsertCheckRunFor(deps, port, repo, record, (r) => checkRunView(r.state, config, frozen), adoptable);
+    await upsertCheckRunFor(deps, port, repo, record, (r) => checkRunView(r.state, config, frozen), async () => adoptable);
   }
   if (p.comments.length > 0) {
     await port.comment(repo, n, p.comments.map((c) => c.effect).join("\n\n"));
@@ -146,7 +146,8 @@ async function upsertCheckRunFor(
   repo: RepoRef,
   record: UpgradeRecord,
   viewOf: (r: UpgradeRecord) => CheckRunView,
-  adoptable: string | null = null,
+  /** The app's own check run already on the head (made before the upgrade had one), if any: taken over, not doubled. */
+  adoptable: () => Promise<string | null> = async () => null,
 ): Promise<void> {
   const sha = record.state.headSha;
   const detailsUrl = `${deps.publicUrl}/self-modify/queue/${record.id}`;
@@ -155,7 +156,7 @@ async function upsertCheckRunFor(
   // A pending claim whose pass failed (GitHub down) lapses: the claim below takes it over then.
   if (current === null || current.startsWith("pending:")) {
     if (await deps.store.claimCheckRunCreation(record.id, sha, deps.now().getTime())) {
-      const id = await port.upsertCheckRun(repo, { id: adoptable, headSha: sha, view: viewOf(record), detailsUrl });
+      const id = await port.upsertCheckRun(repo, { id: await adoptable(), headSha: sha, view: viewOf(record), detailsUrl });
       await deps.store.setCheckRunId(record.id, `${id}@${sha}`);
       const fresh = await deps.store.byId(record.id);
       if (fresh && fresh.version !== record.version && fresh.state.headSha === sha) {
@@ -173,7 +174,9 @@ async function upsertCheckRunFor(
 }
 
 export async function reportInvalidConfig(deps: PipelineDeps, port: GitHubPort, repo: RepoRef, record: UpgradeRecord, error: string): Promise<void> {
-  await upsertCheckRunFor(deps, port, repo, record, () => invalidConfigView(error));
+  // The push before the upgrade existed may have reported the same problem on the head already
+  // (reportInvalidConfigOnHead): that check run is asked for and taken over.
+  await upsertCheckRunFor(deps, port, repo, record, () => invalidConfigView(error), async () => (await port.findCheckRun(repo, record.state.headSha))?.id ?? null);
   // Say it on the PR once per distinct problem, not on every delivery.
   if (await deps.store.recordConfigProblem(record, error)) {
     await port.comment(repo, record.state.pullNumber, `${INVALID_CONFIG_COMMENT}\n\n${error}`);
