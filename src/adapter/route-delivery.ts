@@ -28,7 +28,8 @@ export type Job =
   | (RepoInfo & { kind: "review"; pullNumber: number; headRef: string; sha: string; reviewId: number | null; state: "approved" | "changes_requested"; sender: Sender })
   /** `createdAt`: GitHub's time the comment was written; a `/approve` approves the head as it was then. */
   | (RepoInfo & { kind: "comment"; pullNumber: number; commands: ParsedCommand[]; sender: Sender; createdAt: string | null })
-  | (RepoInfo & { kind: "label"; pullNumber: number; headRef: string; headSha: string; labels: string[]; label: "upgrade:approved" | "upgrade:rejected"; sender: Sender })
+  /** `madeAt`: when the label was added, when the job comes from GitHub's record, not its webhook (reconciliation). */
+  | (RepoInfo & { kind: "label"; pullNumber: number; headRef: string; headSha: string; labels: string[]; label: "upgrade:approved" | "upgrade:rejected"; sender: Sender; madeAt?: string })
   | (RepoInfo & {
       kind: "checks";
       sha: string;

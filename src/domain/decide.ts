@@ -223,7 +223,7 @@ function onApprove(b: Builder, input: Input<"approve">, config: RepoConfig, ctx:
   if (predatesHead(input, b.state) && (APPROVABLE.includes(status) || (status === "applied" && b.state.bypassed))) {
     return b
       .event("upgrade.approval_stale", actor.login, via, { sha: input.sha, headSha: b.state.headSha, madeAt: input.madeAt, headSince: b.state.headSince?.toISOString() })
-      .comment(`@${actor.login}'s \`/approve\` was written before \`${b.state.headSha.slice(0, 7)}\` became the head, so it does not count for it. Please review the current head and approve again.`).decision;
+      .comment(`@${actor.login}'s ${via === "label" ? "`upgrade:approved` label was added" : "`/approve` was written"} before \`${b.state.headSha.slice(0, 7)}\` became the head, so it does not count for it. Please review the current head and approve again.`).decision;
   }
 
   if (status === "applied" && b.state.bypassed) {
@@ -316,6 +316,8 @@ function onReject(b: Builder, input: Input<"reject">, config: RepoConfig, ctx: D
   const check = checkApprover(actor, b.state, config);
   if (!check.ok) return deny(b, actor, via, "reject", check.reason, labelEffect);
   const { status } = b.state;
+  // The label shows the decision already made (its webhook came after reconciliation acted on it).
+  if (via === "label" && status === "rejected") return b.decision;
   if (status !== "proposed" && status !== "approved" && status !== "failed") {
     return deny(b, actor, via, "reject", `the upgrade is \`${status}\`, so there is nothing to reject.`, labelEffect);
   }

@@ -241,6 +241,13 @@ export function createOctokitPort(octokit: Octokit, options: OctokitPortOptions)
       return (response.data as Json[]).map((c) => ({ author: textOrNull(c.user?.login), body: text(c.body) }));
     },
 
+    async lastLabeled(repo, pullNumber, name) {
+      const events = (await octokit.paginate("GET /repos/{owner}/{repo}/issues/{issue_number}/events", { ...repo, issue_number: pullNumber, per_page: 100 })) as Json[];
+      const last = events.filter((e) => e?.event === "labeled" && typeof e.label?.name === "string" && e.label.name.toLowerCase() === name.toLowerCase() && typeof e.actor?.login === "string").at(-1);
+      if (!last || typeof last.created_at !== "string") return null;
+      return { login: last.actor.login as string, isBot: last.actor.type === "Bot", at: last.created_at as string };
+    },
+
     async closePull(repo, pullNumber) {
       await octokit.request("PATCH /repos/{owner}/{repo}/pulls/{pull_number}", { ...repo, pull_number: pullNumber, state: "closed" });
     },

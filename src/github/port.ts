@@ -124,6 +124,11 @@ export interface GitHubPort {
   comment(repo: RepoRef, pullNumber: number, body: string): Promise<void>;
   /** Comments on the PR updated since `since` (at most the first 100), with their authors. */
   commentsSince(repo: RepoRef, pullNumber: number, since: Date): Promise<Array<{ author: string | null; body: string }>>;
+  /**
+   * Who last added label `name` to the PR and when, from its issue events (GitHub's record, for
+   * a label whose webhook never came); null when no event names it.
+   */
+  lastLabeled(repo: RepoRef, pullNumber: number, name: string): Promise<{ login: string; isBot: boolean; at: string } | null>;
   closePull(repo: RepoRef, pullNumber: number): Promise<void>;
   getBranchHead(repo: RepoRef, branch: string): Promise<string>;
   /** The first parent of a commit: the base head a merge or squash commit was put on top of. */

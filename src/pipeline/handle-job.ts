@@ -347,7 +347,7 @@ async function handleLabel(deps: PipelineDeps, job: JobOf<"label">, deliveryId: 
   const { record, port, repo } = found;
   const actor = await actorFor(port, repo, job.sender, record);
   const input: UpgradeInput =
-    job.label === "upgrade:approved" ? { kind: "approve", actor, sha: job.headSha, via: "label" } : { kind: "reject", actor, reason: null, via: "label" };
+    job.label === "upgrade:approved" ? { kind: "approve", actor, sha: job.headSha, via: "label", ...(job.madeAt ? { madeAt: job.madeAt } : {}) } : { kind: "reject", actor, reason: null, via: "label" };
   await applyInput(deps, record.id, input, { deliveryId });
 }
 

@@ -110,6 +110,7 @@ async function reconcilePull(
   // The list is a snapshot taken before this loop got here (the app may have closed or merged
   // the PR since), and lacks who merged: the PR itself is read again, inside the pass, and decides.
   let seen: PullSnapshot | null = null;
+  let statusRead: string | null = null;
   const before = existing.version;
   const fresh = await applyFromGitHub(
     deps,
@@ -118,6 +119,7 @@ async function reconcilePull(
       async build(pull, record) {
         seen = pull;
         const current = record.state.status;
+        statusRead = current;
         const pending = current === "proposed" || current === "approved" || current === "failed";
         if (pull.merged) {
           if (current === "applied" || current === "rolled_back") return { inputs: [] };
@@ -147,21 +149,62 @@ async function reconcilePull(
     { deliveryId: null },
   );
   const pull = seen as PullSnapshot | null;
+  // A transition in this pass set the state label from the same read (the read's labels are stale now).
+  if (!fresh || !pull || pull.state !== "open" || fresh.state.status !== statusRead) return "done";
+  const wanted = `upgrade:${fresh.state.status}`;
+  // `upgrade:approved`/`upgrade:rejected` beside another state may be a person's decision whose
+  // webhook was lost (or came while the config was invalid): GitHub's issue events say who added
+  // it and when, and it is decided as its webhook would have been, in a pass of its own. The
+  // app's own label (a write that failed to replace it) is repaired below.
+  const unknown: string[] = [];
+  for (const label of pull.labels.filter((l): l is DecisionLabel => DECISION_LABELS.includes(l) && l !== wanted)) {
+    const by = await port.lastLabeled(repo, pull.number, label);
+    if (by === null) unknown.push(label); // GitHub names no one: never removed silently
+    else if (!by.isBot && by.login.toLowerCase() !== deps.botLogin?.toLowerCase()) {
+      // Added in the last two minutes: its webhook may be on the way (open PRs are looked at every time).
+      if (deps.now().getTime() - Date.parse(by.at) <= LABEL_REPAIR_SETTLE_MS) return "done";
+      await handleJob(deps, labelJob(installationId, repository, pull, label, by), null);
+      return "done";
+    }
+  }
   // A transition whose label change failed (GitHub down) is put right here. When this pass
   // changed the upgrade itself, its transition already set the label from the same read.
   // A change made in the last two minutes (`deps.now()`: the wall clock in production, as `updatedAt` is) may still be on its
   // way to GitHub, its pass (maybe on another replica) setting the label now: repairing it
   // would race that pass.
-  if (!fresh || !pull || pull.state !== "open" || fresh.version !== before) return "done";
+  if (fresh.version !== before) return "done";
   const settled = deps.now().getTime() - fresh.updatedAt.getTime() > LABEL_REPAIR_SETTLE_MS && fresh.state.mergeClaimSha === null;
   if (!settled) return "done";
-  const wanted = `upgrade:${fresh.state.status}`;
-  // On a proposed upgrade, `upgrade:approved`/`upgrade:rejected` may be a person's decision
-  // whose webhook was missed: left for the label handler, never removed silently here.
-  const decisionLabel = (l: string) => fresh.state.status === "proposed" && (l === "upgrade:approved" || l === "upgrade:rejected");
-  const stale = pull.labels.filter((l) => STATE_LABELS.includes(l) && l !== wanted && !decisionLabel(l));
-  if (!pull.labels.includes(wanted) || stale.length > 0) await showStateLabel(deps, port, repo, fresh, pull.labels.filter((l) => !decisionLabel(l)));
+  const stale = pull.labels.filter((l) => STATE_LABELS.includes(l) && l !== wanted && !unknown.includes(l));
+  if (!pull.labels.includes(wanted) || stale.length > 0) await showStateLabel(deps, port, repo, fresh, pull.labels.filter((l) => !unknown.includes(l)));
   return "done";
+}
+
+type DecisionLabel = "upgrade:approved" | "upgrade:rejected";
+const DECISION_LABELS: readonly string[] = ["upgrade:approved", "upgrade:rejected"];
+
+/** The job a label's webhook would have made, from GitHub's record of it (CONTRACT §2: webhooks are triggers). */
+function labelJob(
+  installationId: number,
+  repository: { fullName: string; private: boolean; defaultBranch: string },
+  pull: PullSnapshot,
+  label: DecisionLabel,
+  by: { login: string; isBot: boolean; at: string },
+) {
+  return {
+    kind: "label" as const,
+    repository: repository.fullName,
+    installationId,
+    private: repository.private,
+    defaultBranch: repository.defaultBranch,
+    pullNumber: pull.number,
+    headRef: pull.headRef,
+    headSha: pull.headSha,
+    labels: pull.labels,
+    label,
+    sender: { login: by.login, isBot: by.isBot },
+    madeAt: by.at,
+  };
 }
 
 /**

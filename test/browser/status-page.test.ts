@@ -161,7 +161,8 @@ describe("status page in Chromium", () => {
     const card = page.locator(`#upgrade-${plainId}`);
     await card.locator("button.approve").click();
     await page.waitForURL(`${served.url}/self-modify/queue/${plainId}`);
-    expect(dashboard.decisions).toContainEqual({ upgradeId: plainId, login: "alice", decision: "approve" });
+    // The form names the head the page showed (the seeded upgrade's).
+    expect(dashboard.decisions).toContainEqual({ upgradeId: plainId, login: "alice", decision: "approve", sha: "a".repeat(40) });
     await page.fill("input[name=reason]", "not now");
     await page.click("button.reject");
     await page.waitForURL(`${served.url}/self-modify/queue/${plainId}`);

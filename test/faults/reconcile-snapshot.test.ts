@@ -4,6 +4,7 @@
  * the PR is open now, not because the snapshot said so.
  */
 import { describe, expect, it } from "vitest";
+import { evaluateTestGate } from "../../src/domain/test-gate.js";
 import { reconcile } from "../../src/timers/reconcile.js";
 import type { TestApp } from "../support/app.js";
 import { useTestApp } from "../support/use-test-app.js";
@@ -101,5 +102,90 @@ describe("a closed upgrade's state label", () => {
     await reconcile(app.queue.deps, [1]);
     expectAllMocksUsed();
     expect(await app.queue.deps.store.lastReconciled(FULL)).toBeNull();
+  });
+});
+
+describe("a decision label whose webhook was lost", () => {
+  const minutesAgo = (m: number) => new Date(app.clock.now.getTime() - m * 60_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const openListed = (labels: string[]) => {
+    nock(API).get(`${repoPath}/pulls`).query((q) => q.state === "open").reply(200, [{ ...pull("open"), labels: labels.map((name) => ({ name })) }]);
+    nock(API).get(`${repoPath}/pulls`).query((q) => q.state === "closed").reply(200, []);
+  };
+  /** GitHub's issue events of PR 12: who added which label, when. */
+  const labelEvents = (events: Array<{ label: string; login: string; type?: string; at: string }>) =>
+    nock(API)
+      .get(`${repoPath}/issues/12/events`)
+      .query({ per_page: "100" })
+      .reply(
+        200,
+        events.map((e, i) => ({ id: 900 + i, event: "labeled", label: { name: e.label, color: "ededed" }, actor: { login: e.login, type: e.type ?? "User" }, created_at: e.at })),
+      );
+  /** An upgrade that has seen its head's gate as the read shows it (no checks yet), settled ten minutes ago. */
+  const settled = async (headSince: Date | null = null) => {
+    const id = await seedUpgrade(app.db);
+    const testResults = JSON.stringify(evaluateTestGate(SEED_HEAD, [], []));
+    await app.db.upgrade.update({ where: { id }, data: { testResults, headSince, updatedAt: new Date(app.clock.now.getTime() - 10 * 60_000) } });
+    return id;
+  };
+
+  it("upgrade:rejected added by an approver: GitHub's events name her, and the upgrade is rejected as her label's webhook would have done", async () => {
+    const id = await settled();
+    const labels = ["upgrade:proposed", "upgrade:rejected"];
+    openListed(labels);
+    readPull(12, { head: SEED_HEAD, branch: "self-modify/cache", labels });
+    labelEvents([
+      { label: "upgrade:proposed", login: "upgrade-queue[bot]", type: "Bot", at: minutesAgo(30) },
+      { label: "upgrade:rejected", login: "alice", at: minutesAgo(5) },
+    ]);
+    nock(API).get(`${repoPath}/collaborators/alice/permission`).reply(200, { permission: "write", role_name: "write", user: { login: "alice" } });
+    readPull(12, { head: SEED_HEAD, branch: "self-modify/cache", labels });
+    nock(API).put(`${repoPath}/issues/12/labels`, { labels: ["upgrade:rejected"] }).reply(200, []);
+    nock(API).patch(`${repoPath}/check-runs/77`, (b) => b.conclusion === "failure" || b.output?.title?.startsWith("Rejected")).reply(200, { id: 77 });
+    nock(API).post(`${repoPath}/issues/12/comments`, { body: "Rejected by @alice." }).reply(201, { id: 1 });
+    nock(API).patch(`${repoPath}/pulls/12`, { state: "closed" }).reply(200, { number: 12, state: "closed" });
+    nock(API).delete(`${repoPath}/git/refs/heads%2Fself-modify%2Fcache`).reply(204);
+    await reconcile(app.queue.deps, [1]);
+    expectAllMocksUsed();
+    expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).status).toBe("rejected");
+    expect((await eventsOf(app.db, id)).at(-1)).toMatchObject({ type: "upgrade.rejected", actor: "alice", via: "label" });
+  });
+
+  it("upgrade:approved added before the head moved: it approved an older commit, so it does not count, and the label goes", async () => {
+    const id = await settled(new Date(minutesAgo(6)));
+    const labels = ["upgrade:proposed", "upgrade:approved"];
+    openListed(labels);
+    readPull(12, { head: SEED_HEAD, branch: "self-modify/cache", labels });
+    labelEvents([{ label: "upgrade:approved", login: "alice", at: minutesAgo(8) }]);
+    nock(API).get(`${repoPath}/collaborators/alice/permission`).reply(200, { permission: "write", role_name: "write", user: { login: "alice" } });
+    nock(API).post(`${repoPath}/issues/12/comments`, (b) => b.body.startsWith("@alice's `upgrade:approved` label was added before `ddddddd` became the head")).reply(201, { id: 1 });
+    readPull(12, { head: SEED_HEAD, branch: "self-modify/cache", labels });
+    nock(API).put(`${repoPath}/issues/12/labels`, { labels: ["upgrade:proposed"] }).reply(200, []);
+    await reconcile(app.queue.deps, [1]);
+    expectAllMocksUsed();
+    expect(await app.db.upgrade.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "proposed", approvedSha: null });
+    expect((await eventsOf(app.db, id)).at(-1)).toMatchObject({ type: "upgrade.approval_stale", actor: "alice", via: "label" });
+  });
+
+  it("added by the app itself (its replacing write failed): put right, nothing decided", async () => {
+    const id = await settled();
+    const labels = ["upgrade:approved", "upgrade:proposed"];
+    openListed(labels);
+    readPull(12, { head: SEED_HEAD, branch: "self-modify/cache", labels });
+    labelEvents([{ label: "upgrade:approved", login: "upgrade-queue[bot]", type: "Bot", at: minutesAgo(20) }]);
+    nock(API).put(`${repoPath}/issues/12/labels`, { labels: ["upgrade:proposed"] }).reply(200, []);
+    await reconcile(app.queue.deps, [1]);
+    expectAllMocksUsed();
+    expect((await eventsOf(app.db, id)).map((e) => e.type)).toEqual(["upgrade.proposed"]);
+  });
+
+  it("added a minute ago: its webhook may be on the way, so it is left to it", async () => {
+    const id = await settled();
+    const labels = ["upgrade:proposed", "upgrade:rejected"];
+    openListed(labels);
+    readPull(12, { head: SEED_HEAD, branch: "self-modify/cache", labels });
+    labelEvents([{ label: "upgrade:rejected", login: "alice", at: minutesAgo(1) }]);
+    await reconcile(app.queue.deps, [1]);
+    expectAllMocksUsed();
+    expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).status).toBe("proposed");
   });
 });

@@ -143,6 +143,56 @@ const histories: Array<[string, Command[], (h: Awaited<ReturnType<typeof runHist
       expect((await h.view.events()).filter((e) => e.type === "upgrade.approval_stale" && e.via === "comment")).toHaveLength(1);
     },
   ],
+  [
+    "the config on main turns invalid; the agent pushes a branch and the app reports the invalid config on its head with a check run; the config is fixed and the upgrade proposed: the app takes that check run over instead of making a second",
+    [
+      { k: "agentPush", branch: 0, lines: 1, guarded: false, urgent: false, coauthor: true, conflict: true },
+      { k: "deliverAll" },
+      { k: "agentPush", branch: 2, lines: 1, guarded: false, urgent: false, coauthor: false, conflict: false },
+      { k: "config", variant: 5 },
+      { k: "agentPush", branch: 2, lines: 1, guarded: false, urgent: true, coauthor: true, conflict: false },
+      { k: "deliverAll" },
+      { k: "config", variant: 0 },
+      { k: "ciSuite", pull: 0, failing: null },
+    ],
+    async (h) => {
+      for (const pull of h.world.upgradePulls().filter((p) => p.state === "open")) {
+        expect(h.world.repo.checkRuns.filter((r) => r.name === "Upgrade Queue" && r.headSha === h.world.headOf(pull))).toHaveLength(1);
+      }
+    },
+  ],
+  [
+    "an approver labels upgrade:rejected and the label's webhook is lost: reconciliation finds in GitHub's issue events who added it, and rejects the upgrade as the webhook would have",
+    [push(), { k: "deliverAll" }, { k: "deliverAll" }, { k: "label", pull: 0, who: 0, approve: false, add: true }, { k: "deliver", index: 0, mode: "drop" }],
+    async (h) => {
+      expect(h.world.pull(1)).toMatchObject({ state: "closed", labels: ["upgrade:rejected"] });
+      expect((await h.view.events()).filter((e) => e.type === "upgrade.rejected")).toEqual([expect.objectContaining({ actor: "alice", via: "label" })]);
+    },
+  ],
+  [
+    "CI passes, an approver labels upgrade:approved and the label's webhook is lost: reconciliation approves it from GitHub's issue events, and the app merges it",
+    [push(), { k: "deliverAll" }, { k: "ci", pull: 0, old: false, check: "test", outcome: "success" }, { k: "deliverAll" }, { k: "label", pull: 0, who: 0, approve: true, add: true }, { k: "deliver", index: 0, mode: "drop" }],
+    async (h) => {
+      expect(h.world.pull(1).merged).toBe(true);
+      expect((await h.view.events()).filter((e) => e.type === "upgrade.approved")).toEqual([expect.objectContaining({ actor: "alice", via: "label" })]);
+    },
+  ],
+  [
+    "the config on main turns invalid; an approver labels upgrade:rejected, and the app, finding the config invalid, takes no action; the config is fixed: reconciliation decides the label from GitHub's issue events",
+    [
+      { k: "agentPush", branch: 0, lines: 1, guarded: false, urgent: false, coauthor: false, conflict: false },
+      { k: "deliverAll" },
+      { k: "config", variant: 5 },
+      { k: "deliverAll" },
+      { k: "label", pull: 0, who: 0, approve: false, add: true },
+      { k: "deliver", index: 0, mode: "deliver" },
+      { k: "config", variant: 4 },
+      { k: "deliver", index: 0, mode: "deliver" },
+    ],
+    async (h) => {
+      expect(h.world.pull(1)).toMatchObject({ state: "closed", labels: ["upgrade:rejected"] });
+    },
+  ],
 ];
 
 const kits: Array<[string, () => Promise<StoreKit>]> = [

@@ -11,19 +11,24 @@ export function ensureLabel(state: State, repo: Repo, name: string, color = "ede
   return label;
 }
 
-export function addLabels(state: State, repo: Repo, pull: Pull, names: string[]): void {
+/** Adds labels by `actor`, recording an issue event for each one that was not there. */
+export function addLabels(state: State, repo: Repo, pull: Pull, names: string[], actor: string): void {
+  const at = now(state);
   for (const name of names) {
     const label = ensureLabel(state, repo, name);
-    if (!pull.labels.some((l) => l.toLowerCase() === label.name.toLowerCase())) pull.labels.push(label.name);
+    if (pull.labels.some((l) => l.toLowerCase() === label.name.toLowerCase())) continue;
+    pull.labels.push(label.name);
+    pull.labelEvents.push({ id: nextId(state), event: "labeled", label: label.name, actor, createdAt: at });
   }
-  pull.updatedAt = now(state);
+  pull.updatedAt = at;
 }
 
-export function removeLabel(state: State, pull: Pull, name: string): boolean {
+export function removeLabel(state: State, pull: Pull, name: string, actor: string): boolean {
   const index = pull.labels.findIndex((l) => l.toLowerCase() === name.toLowerCase());
   if (index < 0) return false;
-  pull.labels.splice(index, 1);
+  const [removed] = pull.labels.splice(index, 1);
   pull.updatedAt = now(state);
+  pull.labelEvents.push({ id: nextId(state), event: "unlabeled", label: removed as string, actor, createdAt: pull.updatedAt });
   return true;
 }
 

@@ -141,8 +141,8 @@ function label(state: State, fullName: string, n: number, action: "labeled" | "u
   const repo = getRepo(state, fullName);
   const pull = getPullState(repo, n);
   ensureLabel(state, repo, name);
-  if (action === "labeled") addLabels(state, repo, pull, [name]);
-  else removeLabel(state, pull, name);
+  if (action === "labeled") addLabels(state, repo, pull, [name], login);
+  else removeLabel(state, pull, name, login);
   return labelPayload(state, repo, n, action, login, name);
 }
 

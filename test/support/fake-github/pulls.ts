@@ -144,6 +144,7 @@ export function openPull(state: State, repo: Repo, input: OpenPullInput): Pull {
     updatedAt: created,
     labels: [],
     comments: [],
+    labelEvents: [],
     reviews: [],
     queue: null,
     queueRemovals: [],
@@ -169,6 +170,9 @@ export function reopenPull(state: State, repo: Repo, pull: Pull): void {
       errors: [{ resource: "PullRequest", code: "custom", message: `A pull request already exists for ${headRepo.owner}:${pull.headRef}.` }],
     });
   }
+  if (nothingToMerge(state, repo, pull)) {
+    throw new GitHubError(422, "Validation Failed", { errors: [{ resource: "PullRequest", code: "custom", message: `No commits between ${pull.baseRef} and ${pull.headRef}` }] });
+  }
   if (headRewritten(state, pull)) {
     throw new GitHubError(422, "Validation Failed", {
       errors: [{ resource: "PullRequest", code: "custom", message: "This pull request cannot be reopened: the head branch was force-pushed or recreated." }],
@@ -187,6 +191,12 @@ export function reopenPull(state: State, repo: Repo, pull: Pull): void {
 /** Another open pull request with this one's head and base (GitHub then refuses to reopen it). */
 export function reopenBlockedBy(repo: Repo, pull: Pull): Pull | undefined {
   return [...repo.pulls.values()].find((p) => p !== pull && p.state === "open" && p.headRepo === pull.headRepo && p.headRef === pull.headRef && p.baseRef === pull.baseRef);
+}
+
+/** The branch (or, deleted, the head it had) has no commit the base lacks: as for a new PR, GitHub refuses. */
+export function nothingToMerge(state: State, repo: Repo, pull: Pull): boolean {
+  const tip = getRepo(state, pull.headRepo).branches.get(pull.headRef) ?? pull.frozenHeadSha;
+  return tip !== null && tip !== undefined && commitsBetween(state, repo.branches.get(pull.baseRef) as string, tip).length === 0;
 }
 
 /**

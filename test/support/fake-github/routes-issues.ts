@@ -3,7 +3,7 @@ import type { Ctx, Reply, Route } from "./http.js";
 import { actorOf, isReply, json, notFound, paginate, repoAccess } from "./http.js";
 import { issueJson } from "./issue-json.js";
 import { addComment, addLabels, ensureLabel, removeLabel } from "./labels.js";
-import { commentJson, labelJson, labelsJson } from "./serialize.js";
+import { commentJson, labelJson, labelsJson, userJson } from "./serialize.js";
 import type { Pull, Repo } from "./state.js";
 import { emit, now } from "./state.js";
 
@@ -29,9 +29,10 @@ function setOrAddLabels(replace: boolean) {
     const names = labelNames(ctx.body);
     if (!names) return json(422, { message: "Invalid request.\n\nNo subschema in \"anyOf\" matched." });
     const before = [...found.pull.labels];
-    if (replace) found.pull.labels = [];
-    addLabels(ctx.state, found.repo, found.pull, names);
-    const change = { kind: "label" as const, repo: found.repo.fullName, number: found.pull.number, actor: actorOf(ctx) };
+    const actor = actorOf(ctx);
+    if (replace) for (const name of before) if (!names.some((n) => n.toLowerCase() === name.toLowerCase())) removeLabel(ctx.state, found.pull, name, actor);
+    addLabels(ctx.state, found.repo, found.pull, names, actor);
+    const change = { kind: "label" as const, repo: found.repo.fullName, number: found.pull.number, actor };
     const has = (list: string[], name: string) => list.some((l) => l.toLowerCase() === name.toLowerCase());
     for (const name of before) if (!has(found.pull.labels, name)) emit(ctx.state, { ...change, action: "unlabeled", name });
     for (const name of found.pull.labels) if (!has(before, name)) emit(ctx.state, { ...change, action: "labeled", name });
@@ -73,9 +74,32 @@ export const issueRoutes: Route[] = [
       const found = findIssue(ctx, true);
       if (isReply(found)) return found;
       const name = ctx.params.name as string;
-      if (!removeLabel(ctx.state, found.pull, name)) return json(404, { message: "Label does not exist" });
+      if (!removeLabel(ctx.state, found.pull, name, actorOf(ctx))) return json(404, { message: "Label does not exist" });
       emit(ctx.state, { kind: "label", repo: found.repo.fullName, number: found.pull.number, action: "unlabeled", name, actor: actorOf(ctx) });
       return json(200, labelsJson(ctx.state, found.repo, found.pull.labels));
+    },
+  },
+  {
+    method: "GET",
+    pattern: "/repos/:owner/:repo/issues/:number/events",
+    handler: (ctx) => {
+      const found = findIssue(ctx, false);
+      if (isReply(found)) return found;
+      const { repo, pull } = found;
+      const events = pull.labelEvents.map((e) => ({
+        id: e.id,
+        node_id: `LE_${e.id}`,
+        url: `${ctx.state.baseUrl}/api/v3/repos/${repo.fullName}/issues/events/${e.id}`,
+        actor: userJson(ctx.state, e.actor),
+        event: e.event,
+        commit_id: null,
+        commit_url: null,
+        created_at: e.createdAt,
+        label: { name: e.label, color: repo.labels.get(e.label.toLowerCase())?.color ?? "ededed" },
+        performed_via_github_app: null,
+      }));
+      const page = paginate(ctx, events);
+      return json(200, page.items, page.headers);
     },
   },
   {

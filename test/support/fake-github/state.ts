@@ -105,6 +105,16 @@ export interface Pull {
   queue: QueueEntry | null;
   /** Its removals from the merge queue, oldest first (the timeline's events). */
   queueRemovals: QueueRemoval[];
+  /** Its `labeled` and `unlabeled` issue events, oldest first (`GET /issues/:n/events`). */
+  labelEvents: LabelEvent[];
+}
+
+export interface LabelEvent {
+  id: number;
+  event: "labeled" | "unlabeled";
+  label: string;
+  actor: string;
+  createdAt: string;
 }
 
 export interface CheckRun {

@@ -7,7 +7,7 @@ import { reconcile } from "../../../src/timers/reconcile.js";
 import { sweep } from "../../../src/timers/sweep.js";
 
 import { createCheckRun, updateCheckRun } from "../fake-github/checks.js";
-import { GitHubError, closePull, headRewritten, mergePull, openPull, reopenBlockedBy, reopenPull } from "../fake-github/pulls.js";
+import { GitHubError, closePull, headRewritten, mergePull, nothingToMerge, openPull, reopenBlockedBy, reopenPull } from "../fake-github/pulls.js";
 import * as repos from "../fake-github/repos.js";
 import type { Pull } from "../fake-github/state.js";
 import { type Breakage, type ModelApp, type Stores, createModelApp } from "./app.js";
@@ -69,7 +69,7 @@ export class Harness {
 
   /** Closed, unmerged upgrade PRs a person can reopen: GitHub refuses one whose branch another open PR heads. */
   private reopenable(): Pull[] {
-    return this.world.upgradePulls().filter((p) => p.state === "closed" && !p.merged && !reopenBlockedBy(this.world.repo, p) && !headRewritten(this.world.state, p));
+    return this.world.upgradePulls().filter((p) => p.state === "closed" && !p.merged && !reopenBlockedBy(this.world.repo, p) && !headRewritten(this.world.state, p) && !nothingToMerge(this.world.state, this.world.repo, p));
   }
 
   private pullAt(i: number, open?: boolean): Pull | null {

@@ -68,7 +68,7 @@ export function gateProperty(options: GateOptions) {
  * (docs/verification.md "Known bugs"). Each is still reported by `npm run verify` without
  * `--tolerate`.
  */
-export const SUITE_TOLERATES: readonly KnownIssue[] = ["close-races-label", "stale-head-payload", "closed-before-adoption", "invalid-config-check-run", "missed-decision-label"];
+export const SUITE_TOLERATES: readonly KnownIssue[] = ["close-races-label", "stale-head-payload", "closed-before-adoption"];
 
 /** Replays one history (a regression test's), command by command, then quiescence. */
 export async function runHistory(kit: StoreKit, commands: readonly Command[], tolerate: readonly KnownIssue[] = []): Promise<Harness> {
