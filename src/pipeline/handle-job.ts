@@ -89,9 +89,14 @@ type JobOf<K extends Job["kind"]> = Extract<Job, { kind: K }>;
 async function handlePush(deps: PipelineDeps, job: JobOf<"push">, deliveryId: string | null): Promise<void> {
   const { port, repo, config, error } = await configFor(deps, job);
   if (!job.branch.startsWith(prefixOf(config))) return;
-  if (!config) return reportInvalidConfigOnHead(deps, port, repo, { sha: job.headSha, pull: null }, error ?? "invalid configuration");
-  const pushers = [job.pusher, ...job.commitLogins];
   const existing = await deps.store.openByBranch(job.repository, job.branch);
+  if (!config) {
+    // An upgrade's own report goes through its check-run claim, so a pass of that upgrade
+    // running meanwhile (the config fixed since) cannot make a second check run on the head.
+    if (existing) return reportInvalidConfig(deps, port, repo, existing, error ?? "invalid configuration");
+    return reportInvalidConfigOnHead(deps, port, repo, { sha: job.headSha, pull: null }, error ?? "invalid configuration");
+  }
+  const pushers = [job.pusher, ...job.commitLogins];
   if (existing) {
     // The push is a reason to look: the head and its checks are read from the PR as it is now
     // (a later push may have superseded this one; CI may have finished already).

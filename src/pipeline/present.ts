@@ -146,17 +146,22 @@ async function upsertCheckRunFor(
   repo: RepoRef,
   record: UpgradeRecord,
   viewOf: (r: UpgradeRecord) => CheckRunView,
-  /** The app's own check run already on the head (made before the upgrade had one), if any: taken over, not doubled. */
-  adoptable: () => Promise<string | null> = async () => null,
+  /**
+   * The app's own check run already on the head (an invalid config reported on it before the
+   * upgrade had one), taken over, not doubled: from the pass's read when it has one, else asked
+   * of GitHub when a check run is about to be created.
+   */
+  adoptable?: () => Promise<string | null>,
 ): Promise<void> {
   const sha = record.state.headSha;
+  const findAdoptable = adoptable ?? (async () => (await port.findCheckRun(repo, sha))?.id ?? null);
   const detailsUrl = `${deps.publicUrl}/self-modify/queue/${record.id}`;
   const existing = (r: UpgradeRecord) => (r.checkRunId?.endsWith(`@${sha}`) ? (r.checkRunId.slice(0, r.checkRunId.indexOf("@")) as string) : null);
   let current = existing(record);
   // A pending claim whose pass failed (GitHub down) lapses: the claim below takes it over then.
   if (current === null || current.startsWith("pending:")) {
     if (await deps.store.claimCheckRunCreation(record.id, sha, deps.now().getTime())) {
-      const id = await port.upsertCheckRun(repo, { id: await adoptable(), headSha: sha, view: viewOf(record), detailsUrl });
+      const id = await port.upsertCheckRun(repo, { id: await findAdoptable(), headSha: sha, view: viewOf(record), detailsUrl });
       await deps.store.setCheckRunId(record.id, `${id}@${sha}`);
       const fresh = await deps.store.byId(record.id);
       if (fresh && fresh.version !== record.version && fresh.state.headSha === sha) {
@@ -175,8 +180,8 @@ async function upsertCheckRunFor(
 
 export async function reportInvalidConfig(deps: PipelineDeps, port: GitHubPort, repo: RepoRef, record: UpgradeRecord, error: string): Promise<void> {
   // The push before the upgrade existed may have reported the same problem on the head already
-  // (reportInvalidConfigOnHead): that check run is asked for and taken over.
-  await upsertCheckRunFor(deps, port, repo, record, () => invalidConfigView(error), async () => (await port.findCheckRun(repo, record.state.headSha))?.id ?? null);
+  // (reportInvalidConfigOnHead): that check run is taken over.
+  await upsertCheckRunFor(deps, port, repo, record, () => invalidConfigView(error));
   // Say it on the PR once per distinct problem, not on every delivery.
   if (await deps.store.recordConfigProblem(record, error)) {
     await port.comment(repo, record.state.pullNumber, `${INVALID_CONFIG_COMMENT}\n\n${error}`);

@@ -193,6 +193,23 @@ const histories: Array<[string, Command[], (h: Awaited<ReturnType<typeof runHist
       expect(h.world.pull(1)).toMatchObject({ state: "closed", labels: ["upgrade:rejected"] });
     },
   ],
+  [
+    "CI passes; the config on main turns invalid and the agent pushes a new commit; the app handles the push (config invalid) while the pull request's synchronize pass (config fixed meanwhile) runs: one Upgrade Queue check run on the new head, not one from each",
+    [
+      { k: "agentPush", branch: 1, lines: 1, guarded: false, urgent: false, coauthor: false, conflict: false },
+      { k: "deliverAll" },
+      { k: "ciSuite", pull: 0, failing: null },
+      { k: "config", variant: 5 },
+      { k: "agentPush", branch: 1, lines: 40, guarded: false, urgent: false, coauthor: true, conflict: false },
+      { k: "deliverAll" },
+      { k: "config", variant: 0 },
+      { k: "deliverAll" },
+    ],
+    async (h) => {
+      const pull = h.world.pull(1);
+      expect(h.world.repo.checkRuns.filter((r) => r.name === "Upgrade Queue" && r.headSha === h.world.headOf(pull))).toHaveLength(1);
+    },
+  ],
 ];
 
 const kits: Array<[string, () => Promise<StoreKit>]> = [
