@@ -233,16 +233,20 @@ function passedBudget(decision: Decision, decideCtx: DecideContext, config: Repo
 }
 
 /**
- * A delivery retried after its pass failed (GitHub down after the save) decides again: a
- * decision that only records events (a refused command, a stale approval) would record them a
- * second time under the same delivery, and owe its comment again. Those events and owed writes
- * were saved by the first attempt (the sweep does its writes); the rest is presented again.
+ * A delivery retried after its pass failed (GitHub down after the save) decides again. A
+ * decision whose events this delivery already recorded is the same act a second time: a refused
+ * command or a stale approval would be recorded twice and owe its comment again; a transition
+ * would be applied again, even after a person undid it meanwhile (a `/reject` label retried
+ * after the PR was reopened). The first attempt saved it (the sweep does its writes): nothing is
+ * saved again, and the rest is presented again.
  */
 async function unlessRepeated(deps: PipelineDeps, record: UpgradeRecord, deliveryId: string | null, decision: Decision): Promise<Decision> {
-  if (deliveryId === null || decision.events.length === 0 || Object.keys(decision.patch).length > 0 || decision.approvalsToAdd.length > 0) return decision;
+  if (deliveryId === null || decision.events.length === 0 || decision.approvalsToAdd.length > 0) return decision;
   const recorded = await deps.store.eventsOfDelivery(record.id, deliveryId);
   const repeated = decision.events.every((e) => recorded.some((r) => r.type === e.type && r.details === JSON.stringify(e.details)));
-  return repeated ? { ...decision, events: [], effects: decision.effects.filter((e) => !isOwed(e)) } : decision;
+  if (!repeated) return decision;
+  // Only the presentation is done again (a failed label or check-run write); nothing is acted on twice.
+  return { ...decision, patch: {}, events: [], effects: decision.effects.filter((e) => e.kind === "sync_label" || e.kind === "sync_check_run") };
 }
 
 function isOwed(effect: Effect): effect is Effect & OwedEffect {

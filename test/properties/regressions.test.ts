@@ -210,6 +210,28 @@ const histories: Array<[string, Command[], (h: Awaited<ReturnType<typeof runHist
       expect(h.world.repo.checkRuns.filter((r) => r.name === "Upgrade Queue" && r.headSha === h.world.headOf(pull))).toHaveLength(1);
     },
   ],
+  [
+    "an approver labels a guarded upgrade upgrade:rejected while GitHub fails the app's writes, so the delivery is retried; a person reopens the PR meanwhile: the retried delivery does not reject it a second time",
+    [
+      { k: "agentPush", branch: 0, lines: 1, guarded: true, urgent: true, coauthor: false, conflict: true },
+      { k: "deliverAll" },
+      { k: "comment", pull: 0, who: 0, text: 0, action: "created" },
+      { k: "label", pull: 0, who: 0, approve: false, add: true },
+      { k: "fault", target: "write", status: 500, count: 3 },
+      { k: "agentPush", branch: 1, lines: 1, guarded: false, urgent: true, coauthor: false, conflict: true },
+      { k: "deliverAll" },
+      { k: "fault", target: "write", status: 500, count: 2 },
+      { k: "time", minutes: 1 },
+      { k: "reopen", pull: 0, who: 0 },
+      { k: "deliverAll" },
+      { k: "time", minutes: 1 },
+    ],
+    async (h) => {
+      // (Invariant 5, checked at every step, is what failed; on a real database the retry may fall differently.)
+      const rejected = (await h.view.events()).filter((e) => e.type === "upgrade.rejected");
+      expect(new Set(rejected.map((e) => `${e.upgradeId} ${e.deliveryId}`)).size).toBe(rejected.length);
+    },
+  ],
 ];
 
 const kits: Array<[string, () => Promise<StoreKit>]> = [
