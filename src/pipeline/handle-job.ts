@@ -93,8 +93,9 @@ async function handlePush(deps: PipelineDeps, job: JobOf<"push">, deliveryId: st
   if (!config) {
     // An upgrade's own report goes through its check-run claim, so a pass of that upgrade
     // running meanwhile (the config fixed since) cannot make a second check run on the head.
-    if (existing) return reportInvalidConfig(deps, port, repo, existing, error ?? "invalid configuration");
-    return reportInvalidConfigOnHead(deps, port, repo, { sha: job.headSha, pull: null }, error ?? "invalid configuration");
+    const report = (record: UpgradeRecord) => reportInvalidConfig(deps, port, repo, record, error ?? "invalid configuration");
+    if (existing) return report(existing);
+    return reportInvalidConfigOnHead(deps, port, repo, { sha: job.headSha, pull: null }, error ?? "invalid configuration", () => deps.store.openByBranch(job.repository, job.branch), report);
   }
   const pushers = [job.pusher, ...job.commitLogins];
   if (existing) {
@@ -221,8 +222,9 @@ async function handlePull(deps: PipelineDeps, job: JobOf<"pull">, deliveryId: st
   const existing = await deps.store.byPull(job.repository, payload.number);
   if (!existing && job.action === "closed") return;
   if (!config) {
-    if (existing) return reportInvalidConfig(deps, port, repo, existing, error ?? "invalid configuration");
-    return reportInvalidConfigOnHead(deps, port, repo, { sha: payload.headSha, pull: payload.number }, error ?? "invalid configuration");
+    const report = (record: UpgradeRecord) => reportInvalidConfig(deps, port, repo, record, error ?? "invalid configuration");
+    if (existing) return report(existing);
+    return reportInvalidConfigOnHead(deps, port, repo, { sha: payload.headSha, pull: payload.number }, error ?? "invalid configuration", () => deps.store.byPull(job.repository, payload.number), report);
   }
   if (!existing) {
     const pull = await port.readPull(repo, payload.number);

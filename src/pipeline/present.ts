@@ -9,7 +9,7 @@ import type { GitHubPort, PullSnapshot, RepoRef } from "../github/port.js";
 import type { UpgradeRecord } from "../store/upgrade-record.js";
 import type { PipelineDeps } from "./deps.js";
 import { STATE_LABELS } from "../github/octokit-port.js";
-import { INVALID_CONFIG_COMMENT } from "./invalid-config.js";
+import { creatingCheckRunOn, INVALID_CONFIG_COMMENT } from "./invalid-config.js";
 import type { PassContext } from "./pass-context.js";
 
 /** An effect of a decision, with the id of its `PendingEffect` row when it is owed. */
@@ -161,8 +161,14 @@ async function upsertCheckRunFor(
   // A pending claim whose pass failed (GitHub down) lapses: the claim below takes it over then.
   if (current === null || current.startsWith("pending:")) {
     if (await deps.store.claimCheckRunCreation(record.id, sha, deps.now().getTime())) {
-      const id = await port.upsertCheckRun(repo, { id: await findAdoptable(), headSha: sha, view: viewOf(record), detailsUrl });
-      await deps.store.setCheckRunId(record.id, `${id}@${sha}`);
+      // In turn with an invalid-config report on the head (invalid-config.ts), which may have
+      // created the check run after the pass's read.
+      const id = await creatingCheckRunOn(record.repository, sha, async (reportedHere) => {
+        const adopted = reportedHere ? ((await port.findCheckRun(repo, sha))?.id ?? null) : await findAdoptable();
+        const created = await port.upsertCheckRun(repo, { id: adopted, headSha: sha, view: viewOf(record), detailsUrl });
+        await deps.store.setCheckRunId(record.id, `${created}@${sha}`);
+        return created;
+      });
       const fresh = await deps.store.byId(record.id);
       if (fresh && fresh.version !== record.version && fresh.state.headSha === sha) {
         await port.upsertCheckRun(repo, { id, headSha: sha, view: viewOf(fresh), detailsUrl });

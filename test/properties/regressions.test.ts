@@ -232,6 +232,28 @@ const histories: Array<[string, Command[], (h: Awaited<ReturnType<typeof runHist
       expect(new Set(rejected.map((e) => `${e.upgradeId} ${e.deliveryId}`)).size).toBe(rejected.length);
     },
   ],
+  [
+    "a person closes the upgrade's PR and the agent pushes to its branch again, so the app opens a second PR; the config on main turns invalid and the agent pushes once more; the second PR's opened delivery finds the config invalid and no upgrade while a pass of the push (its config read before) records one: one Upgrade Queue check run on the new head, not one from each",
+    [
+      { k: "agentPush", branch: 0, lines: 1, guarded: false, urgent: false, coauthor: true, conflict: false },
+      { k: "deliverAll" },
+      { k: "close", pull: 0, who: 0 },
+      { k: "agentPush", branch: 0, lines: 40, guarded: false, urgent: true, coauthor: false, conflict: false },
+      { k: "ci", pull: 0, old: false, check: "test", outcome: "success" },
+      { k: "reconcile" },
+      { k: "config", variant: 5 },
+      { k: "agentPush", branch: 0, lines: 40, guarded: false, urgent: false, coauthor: false, conflict: false },
+      { k: "deliverAll" },
+      { k: "config", variant: 0 },
+      { k: "ci", pull: 0, old: true, check: "test", outcome: "failure" },
+    ],
+    async (h) => {
+      // On a real database the race may fall differently (no second PR yet); each PR's head has one.
+      for (const pull of h.world.upgradePulls().filter((p) => p.state === "open")) {
+        expect(h.world.repo.checkRuns.filter((r) => r.name === "Upgrade Queue" && r.headSha === h.world.headOf(pull))).toHaveLength(1);
+      }
+    },
+  ],
 ];
 
 const kits: Array<[string, () => Promise<StoreKit>]> = [
