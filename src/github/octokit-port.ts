@@ -7,6 +7,9 @@ import { CHECK_RUN_NAME, readPull } from "./read-pull.js";
 
 export { CHECK_RUN_NAME };
 export const STATE_LABELS: readonly string[] = ["proposed", "approved", "rejected", "expired", "applied", "failed", "rolled_back"].map((s) => `upgrade:${s}`);
+/** The state labels a person may add to decide (CONTRACT §3): a decision until the app takes it. */
+export type DecisionLabel = "upgrade:approved" | "upgrade:rejected";
+export const DECISION_LABELS: readonly string[] = ["upgrade:approved", "upgrade:rejected"] satisfies DecisionLabel[];
 
 type Octokit = ProbotOctokit;
 /* eslint-disable @typescript-eslint/no-explicit-any -- response shapes are narrowed field by field */

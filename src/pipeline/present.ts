@@ -8,7 +8,7 @@ import type { UpgradeStatus } from "../domain/types.js";
 import type { GitHubPort, PullSnapshot, RepoRef } from "../github/port.js";
 import type { UpgradeRecord } from "../store/upgrade-record.js";
 import type { PipelineDeps } from "./deps.js";
-import { STATE_LABELS } from "../github/octokit-port.js";
+import { DECISION_LABELS, STATE_LABELS } from "../github/octokit-port.js";
 import { creatingCheckRunOn, INVALID_CONFIG_COMMENT } from "./invalid-config.js";
 import type { PassContext } from "./pass-context.js";
 
@@ -108,7 +108,7 @@ async function done(deps: PipelineDeps, p: Presentation, ids: Array<number | nul
  * webhook has not arrived (or was lost): left for the label handler, never removed silently.
  */
 function isPendingDecision(record: UpgradeRecord, label: string): boolean {
-  return record.state.status === "proposed" && (label === "upgrade:approved" || label === "upgrade:rejected");
+  return record.state.status === "proposed" && DECISION_LABELS.includes(label);
 }
 
 /** Whether `labels` lack the upgrade's `upgrade:<state>` label or hold another state label. */

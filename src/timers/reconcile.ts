@@ -8,7 +8,7 @@ import type { UpgradeInput } from "../domain/types.js";
 import type { GitHubPort, PullFacts, PullSnapshot, RepoRef } from "../github/port.js";
 import { splitRepository } from "../github/port.js";
 import { applyFromGitHub, showStateLabel } from "../pipeline/apply-input.js";
-import { STATE_LABELS } from "../github/octokit-port.js";
+import { DECISION_LABELS, type DecisionLabel, STATE_LABELS } from "../github/octokit-port.js";
 import type { PipelineDeps } from "../pipeline/deps.js";
 import { handleJob } from "../pipeline/handle-job.js";
 import { fetchHeadFacts } from "../pipeline/head-facts.js";
@@ -180,8 +180,6 @@ async function reconcilePull(
   return "done";
 }
 
-type DecisionLabel = "upgrade:approved" | "upgrade:rejected";
-const DECISION_LABELS: readonly string[] = ["upgrade:approved", "upgrade:rejected"];
 
 /** The job a label's webhook would have made, from GitHub's record of it (CONTRACT §2: webhooks are triggers). */
 function labelJob(

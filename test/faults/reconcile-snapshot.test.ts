@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { evaluateTestGate } from "../../src/domain/test-gate.js";
 import { reconcile } from "../../src/timers/reconcile.js";
-import type { TestApp } from "../support/app.js";
+import { BOT_LOGIN, type TestApp } from "../support/app.js";
 import { useTestApp } from "../support/use-test-app.js";
 import { API, expectAllMocksUsed, nock, useNock } from "../support/nock.js";
 import { FULL } from "../support/payloads.js";
@@ -166,12 +166,13 @@ describe("a decision label whose webhook was lost", () => {
     expect((await eventsOf(app.db, id)).at(-1)).toMatchObject({ type: "upgrade.approval_stale", actor: "alice", via: "label" });
   });
 
-  it("added by the app itself (its replacing write failed): put right, nothing decided", async () => {
+  // As a Bot, and as a User: known by its login, not only by the type GitHub gives the actor.
+  it.each(["Bot", "User"])("added by the app itself (its replacing write failed; actor type %s): put right, nothing decided", async (type) => {
     const id = await settled();
     const labels = ["upgrade:approved", "upgrade:proposed"];
     openListed(labels);
     readPull(12, { head: SEED_HEAD, branch: "self-modify/cache", labels });
-    labelEvents([{ label: "upgrade:approved", login: "upgrade-queue[bot]", type: "Bot", at: minutesAgo(20) }]);
+    labelEvents([{ label: "upgrade:approved", login: BOT_LOGIN, type, at: minutesAgo(20) }]);
     nock(API).put(`${repoPath}/issues/12/labels`, { labels: ["upgrade:proposed"] }).reply(200, []);
     await reconcile(app.queue.deps, [1]);
     expectAllMocksUsed();
