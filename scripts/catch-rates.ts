@@ -7,7 +7,7 @@
 import { parseArgs } from "node:util";
 import fc from "fast-check";
 import { BREAKAGES } from "../test/support/gate-model/breakages.js";
-import { SUITE_TOLERATES, gateProperty, newCounters } from "../test/support/gate-model/property.js";
+import { gateProperty, newCounters } from "../test/support/gate-model/property.js";
 import { memoryKit } from "../test/support/gate-model/stores.js";
 
 const { values, positionals } = parseArgs({
@@ -23,7 +23,7 @@ for (const name of names) {
   const caught: Array<number | "missed"> = [];
   for (let i = 1; i <= seeds; i++) {
     // Any invariant counts here: the tests also require the one the breakage breaks.
-    const property = gateProperty({ kit: memoryKit(), counters: newCounters(), tolerate: SUITE_TOLERATES, breakage });
+    const property = gateProperty({ kit: memoryKit(), counters: newCounters(), breakage });
     const result = await fc.check(property, { numRuns: budget, seed: i * 7919 });
     caught.push(result.failed ? result.numRuns : "missed");
   }

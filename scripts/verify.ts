@@ -12,7 +12,6 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import fc from "fast-check";
 import { gateProperty, newCounters } from "../test/support/gate-model/property.js";
-import { KNOWN_ISSUES, type KnownIssue } from "../test/support/gate-model/invariants.js";
 import { memoryKit } from "../test/support/gate-model/stores.js";
 
 const { values } = parseArgs({
@@ -23,8 +22,6 @@ const { values } = parseArgs({
     path: { type: "string" },
     "replay-path": { type: "string" },
     "max-commands": { type: "string", default: "60" },
-    /** Known bugs (KNOWN_ISSUES codes, comma-separated) to count instead of stopping at. */
-    tolerate: { type: "string", default: "" },
     /** Internal: this process is one of a run's workers, reporting to its parent over IPC. */
     worker: { type: "boolean", default: false },
   },
@@ -43,7 +40,6 @@ interface Outcome {
   commands: number;
   checks: number;
   merges: number;
-  known: Array<[KnownIssue, number]>;
   failure: string | null;
 }
 
@@ -55,7 +51,6 @@ const seconds = elapsed();
 console.log(workers > 1 && values.path === undefined ? `seed ${seed} (workers' seeds ${seed}..${seed + workers - 1})` : `seed ${seed}`);
 console.log(`${outcome.histories} histories passed in ${seconds.toFixed(1)} s: ${(outcome.histories / seconds).toFixed(1)} histories/s`);
 console.log(`${outcome.commands} commands executed, ${outcome.checks} invariant checks, ${outcome.merges} merges by the app audited`);
-for (const [code, hits] of outcome.known) console.log(`known bug ${code} (${KNOWN_ISSUES[code]}): seen ${hits} times, tolerated`);
 if (outcome.failure !== null) {
   console.log(outcome.failure);
   process.exitCode = 1;
@@ -65,12 +60,11 @@ if (outcome.failure !== null) {
 
 async function runHere(): Promise<Outcome> {
   const counters = newCounters();
-  const figures = (): Outcome => ({ histories: counters.histories, commands: counters.commands, checks: counters.checks, merges: counters.merges, known: [...counters.known], failure: null });
+  const figures = (): Outcome => ({ histories: counters.histories, commands: counters.commands, checks: counters.checks, merges: counters.merges, failure: null });
   const report = () => (values.worker ? process.send?.({ progress: figures() }) : process.stderr.write(`${counters.histories} histories, ${(counters.histories / elapsed()).toFixed(0)}/s\n`));
   const progress = setInterval(report, values.worker ? 5_000 : 30_000);
   progress.unref();
-  const tolerate = values.tolerate.split(",").filter((c): c is KnownIssue => c in KNOWN_ISSUES);
-  const property = gateProperty({ kit: memoryKit(), counters, maxCommands: Number(values["max-commands"]), replayPath: values["replay-path"], tolerate });
+  const property = gateProperty({ kit: memoryKit(), counters, maxCommands: Number(values["max-commands"]), replayPath: values["replay-path"] });
   const result = await fc.check(property, { numRuns: values.path ? 1 : runs, seed, path: values.path, endOnFailure: values.path !== undefined });
   clearInterval(progress);
   const failure = result.failed
@@ -88,7 +82,7 @@ async function runHere(): Promise<Outcome> {
 async function runWorkers(): Promise<Outcome> {
   const script = fileURLToPath(import.meta.url);
   // Each worker's latest figures: a worker stopped by another's counterexample is counted by them.
-  const progress: Outcome[] = Array.from({ length: workers }, () => ({ histories: 0, commands: 0, checks: 0, merges: 0, known: [], failure: null }));
+  const progress: Outcome[] = Array.from({ length: workers }, () => ({ histories: 0, commands: 0, checks: 0, merges: 0, failure: null }));
   const ticker = setInterval(() => {
     const histories = progress.reduce((n, o) => n + o.histories, 0);
     process.stderr.write(`${histories} histories, ${(histories / elapsed()).toFixed(0)}/s\n`);
@@ -96,7 +90,7 @@ async function runWorkers(): Promise<Outcome> {
   ticker.unref();
   const children = Array.from({ length: workers }, (_, i) => {
     const share = Math.floor(runs / workers) + (i < runs % workers ? 1 : 0);
-    const args = ["--runs", String(share), "--seed", String(seed + i), "--max-commands", values["max-commands"], "--tolerate", values.tolerate, "--worker"];
+    const args = ["--runs", String(share), "--seed", String(seed + i), "--max-commands", values["max-commands"], "--worker"];
     return fork(script, args, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
   });
   const outcomes = await Promise.all(
@@ -120,14 +114,11 @@ async function runWorkers(): Promise<Outcome> {
     ),
   );
   clearInterval(ticker);
-  const known = new Map<KnownIssue, number>();
-  for (const o of outcomes) for (const [code, hits] of o.known) known.set(code, (known.get(code) ?? 0) + hits);
   return {
     histories: outcomes.reduce((n, o) => n + o.histories, 0),
     commands: outcomes.reduce((n, o) => n + o.commands, 0),
     checks: outcomes.reduce((n, o) => n + o.checks, 0),
     merges: outcomes.reduce((n, o) => n + o.merges, 0),
-    known: [...known],
     failure: outcomes.find((o) => o.failure !== null)?.failure ?? null,
   };
 }

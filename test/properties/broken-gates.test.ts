@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BREAKAGES } from "../support/gate-model/breakages.js";
-import { SUITE_TOLERATES, gateProperty, newCounters } from "../support/gate-model/property.js";
+import { gateProperty, newCounters } from "../support/gate-model/property.js";
 import { memoryKit } from "../support/gate-model/stores.js";
 
 const BUDGET = 1000;
@@ -29,7 +29,7 @@ describe("broken gates are caught", () => {
 
   it.each(cases)("%s", async (name, invariant, budget) => {
     const counters = newCounters();
-    const property = gateProperty({ kit: memoryKit(), counters, tolerate: SUITE_TOLERATES, breakage: BREAKAGES[name], only: invariant });
+    const property = gateProperty({ kit: memoryKit(), counters, breakage: BREAKAGES[name], only: invariant });
     const result = await fc.check(property, { numRuns: budget, seed: SEED });
     expect(result.failed, `not caught in ${budget} histories`).toBe(true);
     expect(String(result.errorInstance)).toMatch(invariant);

@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SUITE_TOLERATES, gateProperty, newCounters, suiteSeed } from "../support/gate-model/property.js";
+import { gateProperty, newCounters, suiteSeed } from "../support/gate-model/property.js";
 import { type StoreKit, databaseKit } from "../support/gate-model/stores.js";
 import { testDatabaseProvider } from "../support/database.js";
 
@@ -22,7 +22,7 @@ afterAll(async () => {
 describe(`the gate over generated histories (${testDatabaseProvider()})`, () => {
   it(`keeps invariants 1-6 over ${HISTORIES} histories`, async () => {
     const counters = newCounters();
-    await fc.assert(gateProperty({ kit, counters, tolerate: SUITE_TOLERATES, maxCommands: 25 }), { numRuns: HISTORIES, ...suiteSeed() });
+    await fc.assert(gateProperty({ kit, counters, maxCommands: 25 }), { numRuns: HISTORIES, ...suiteSeed() });
     expect(counters.histories).toBe(HISTORIES);
   }, 240_000);
 });

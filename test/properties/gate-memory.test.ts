@@ -6,7 +6,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { SUITE_TOLERATES, gateProperty, newCounters, suiteSeed } from "../support/gate-model/property.js";
+import { gateProperty, newCounters, suiteSeed } from "../support/gate-model/property.js";
 import { memoryKit } from "../support/gate-model/stores.js";
 
 const HISTORIES = 900;
@@ -14,7 +14,7 @@ const HISTORIES = 900;
 describe("the gate over generated histories (memory store)", () => {
   it(`keeps invariants 1-6 over ${HISTORIES} histories`, async () => {
     const counters = newCounters();
-    await fc.assert(gateProperty({ kit: memoryKit(), counters, tolerate: SUITE_TOLERATES }), { numRuns: HISTORIES, ...suiteSeed() });
+    await fc.assert(gateProperty({ kit: memoryKit(), counters }), { numRuns: HISTORIES, ...suiteSeed() });
     expect(counters.histories).toBe(HISTORIES);
     expect(counters.commands).toBeGreaterThan(HISTORIES);
   }, 240_000);

@@ -12,7 +12,7 @@ import * as repos from "../fake-github/repos.js";
 import type { Pull } from "../fake-github/state.js";
 import { type Breakage, type ModelApp, type Stores, createModelApp } from "./app.js";
 import { COMMENTS, CONFIGS, type Command } from "./commands.js";
-import { type KnownIssue, checkHeads, checkQuiescent, checkStep, type Snapshot } from "./invariants.js";
+import { checkHeads, checkQuiescent, checkStep, type Snapshot } from "./invariants.js";
 import type { StoreView } from "./stores.js";
 import { AGENT, PEOPLE, REPO, type WebhookDelivery, World } from "./world.js";
 
@@ -21,7 +21,6 @@ export interface Counters {
   checks: number;
   /** Merges the app made (each audited by invariants 1-3). */
   merges: number;
-  known: Map<KnownIssue, number>;
 }
 
 const FAULT_MESSAGES: Record<number, { message: string; headers?: Record<string, string> }> = {
@@ -38,15 +37,8 @@ export class Harness {
   app: ModelApp;
   readonly replica: ModelApp;
   snapshot: Snapshot = { events: new Map() };
-  /** Known bugs (invariants.ts KNOWN_ISSUES) counted rather than failed, and how often each was seen. */
-  tolerated = new Set<KnownIssue>();
-  knownHits: Map<KnownIssue, number>;
-  /** Each upgrade's head as last seen, and the upgrades whose head went backwards. */
+  /** Each upgrade's head as last seen. */
   heads = new Map<number, string>();
-  headRegressed = new Set<number>();
-  /** Which upgrades had each SHA as their head, at any step (two PRs from one branch share one). */
-  /** When the harness first saw each upgrade in the database. */
-  firstSeen = new Map<number, number>();
 
   constructor(
     readonly stores: Stores,
@@ -55,7 +47,6 @@ export class Harness {
     readonly counters: Counters,
     initialConfig = 0,
   ) {
-    this.knownHits = counters.known;
     this.world = new World(CONFIGS[initialConfig] ?? null);
     this.app = createModelApp(this.world, stores, breakage);
     this.replica = createModelApp(this.world, stores, breakage);

@@ -17,23 +17,6 @@ function fail(message: string): never {
   throw new Error(`invariant broken: ${message}`);
 }
 
-/**
- * Bugs that the issue "Decide from GitHub as it is now" is fixing on main, by code: while a
- * history runs with one tolerated (Harness.tolerated), its failure is counted instead of thrown,
- * so the suite goes on looking for others. docs/verification.md lists them.
- */
-export const KNOWN_ISSUES = {
-  "close-races-label": "a close whose payload predates the app's state label leaves two upgrade:<state> labels",
-  "stale-head-payload": "a late synchronize payload moves the upgrade's head back to an older commit (then a second check run on the newest head)",
-  "closed-before-adoption": "a PR merged or closed before the app adopted it (from a stale `opened` payload) stays open in the database",
-  // Not issue 10's: reported in docs/verification.md, left for their own fixes (each needs a new read).
-} as const;
-export type KnownIssue = keyof typeof KNOWN_ISSUES;
-
-function known(h: Harness, code: KnownIssue, message: string): void {
-  if (!h.tolerated.has(code)) fail(`${message} [known: ${code}]`);
-  h.knownHits.set(code, (h.knownHits.get(code) ?? 0) + 1);
-}
 
 /** Invariants 1, 2, 3, 5 and 6: after every step. */
 export async function checkStep(h: Harness): Promise<number> {
@@ -94,11 +77,9 @@ export function checkHeads(h: Harness, upgrades: UpgradeView[]): number {
   for (const u of upgrades) {
     const before = h.heads.get(u.id);
     if (before && before !== u.headSha && isAncestor(h.world.state, u.headSha, before)) {
-      h.headRegressed.add(u.id);
-      known(h, "stale-head-payload", `upgrade #${u.pullNumber}'s head went back from ${before.slice(0, 7)} to ${u.headSha.slice(0, 7)}`);
+      fail(`upgrade #${u.pullNumber}'s head went back from ${before.slice(0, 7)} to ${u.headSha.slice(0, 7)}`);
     }
     h.heads.set(u.id, u.headSha);
-    if (!h.firstSeen.has(u.id)) h.firstSeen.set(u.id, h.world.now);
   }
   return upgrades.length;
 }
@@ -124,28 +105,13 @@ export async function checkQuiescent(h: Harness): Promise<number> {
     if (!valid) continue; // an invalid config: the app takes no action until it is fixed
     checks += 4;
     const expected = pull.merged ? MERGED : pull.state === "closed" ? CLOSED : OPEN;
-    if (!expected.includes(u.status)) {
-      const message = `${where} is \`${u.status}\` in the database`;
-      const closedAt = pull.closedAt ? Date.parse(pull.closedAt) : Number.POSITIVE_INFINITY;
-      if (OPEN.includes(u.status) && (h.firstSeen.get(u.id) ?? 0) >= closedAt) known(h, "closed-before-adoption", message);
-      else fail(message);
-    }
+    if (!expected.includes(u.status)) fail(`${where} is \`${u.status}\` in the database`);
     const stateLabels = pull.labels.filter((l) => l.startsWith("upgrade:"));
-    if (stateLabels.length !== 1 || stateLabels[0] !== `upgrade:${u.status}`) {
-      const message = `${where} is \`${u.status}\` but has labels [${stateLabels.join(", ")}]`;
-      if (pull.state === "closed" && stateLabels.includes(`upgrade:${u.status}`)) known(h, "close-races-label", message);
-      // Reconciliation repairs labels only of settled upgrades; one whose head it just put right is not.
-      else if (h.headRegressed.has(u.id)) known(h, "stale-head-payload", message);
-      else fail(message);
-    }
+    if (stateLabels.length !== 1 || stateLabels[0] !== `upgrade:${u.status}`) fail(`${where} is \`${u.status}\` but has labels [${stateLabels.join(", ")}]`);
     const head = w.headOf(pull);
     // Two PRs from one branch share a head, and its one check run (the app adopts the one it finds).
     const runs = w.repo.checkRuns.filter((r) => r.headSha === head && r.name === "Upgrade Queue");
-    if ((pull.state === "open" && runs.length !== 1) || runs.length > 1) {
-      const message = `${where} has ${runs.length} Upgrade Queue check runs on its head ${head.slice(0, 7)}`;
-      if (runs.length > 1 && h.headRegressed.has(u.id)) known(h, "stale-head-payload", message);
-      else fail(message);
-    }
+    if ((pull.state === "open" && runs.length !== 1) || runs.length > 1) fail(`${where} has ${runs.length} Upgrade Queue check runs on its head ${head.slice(0, 7)}`);
   }
   return checks;
 }

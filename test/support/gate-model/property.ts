@@ -7,7 +7,6 @@ import fc from "fast-check";
 import { type Breakage } from "./app.js";
 import { type Command, KINDS, WEIGHTS, commandArbitraries, describe } from "./commands.js";
 import { type Counters, Harness } from "./harness.js";
-import type { KnownIssue } from "./invariants.js";
 import type { StoreKit } from "./stores.js";
 
 class Step implements fc.AsyncCommand<Harness, Harness> {
@@ -32,14 +31,12 @@ export interface GateOptions {
   counters?: Counters;
   maxCommands?: number;
   replayPath?: string;
-  /** Known bugs to count instead of failing on (invariants.ts KNOWN_ISSUES). */
-  tolerate?: readonly KnownIssue[];
   /** Only failures whose message matches count (a broken gate's own invariant); others end the history quietly. */
   only?: RegExp;
 }
 
 export function newCounters(): Counters & { histories: number } {
-  return { commands: 0, checks: 0, histories: 0, merges: 0, known: new Map() };
+  return { commands: 0, checks: 0, histories: 0, merges: 0 };
 }
 
 export function gateProperty(options: GateOptions) {
@@ -51,7 +48,6 @@ export function gateProperty(options: GateOptions) {
     const ref: { harness?: Harness } = {};
     const { stores, view } = await options.kit.fresh(() => new Date(ref.harness ? ref.harness.world.now : Date.now()));
     const harness = (ref.harness = new Harness(stores, view, options.breakage ?? {}, counters, config));
-    for (const code of options.tolerate ?? []) harness.tolerated.add(code);
     try {
       await fc.asyncModelRun(() => ({ model: harness, real: harness }), commands);
       await harness.quiesce();
@@ -63,19 +59,11 @@ export function gateProperty(options: GateOptions) {
   });
 }
 
-/**
- * The known bugs the suite counts instead of failing on, until main fixes them
- * (docs/verification.md "Known bugs"). Each is still reported by `npm run verify` without
- * `--tolerate`.
- */
-export const SUITE_TOLERATES: readonly KnownIssue[] = ["close-races-label", "stale-head-payload", "closed-before-adoption"];
-
 /** Replays one history (a regression test's), command by command, then quiescence. */
-export async function runHistory(kit: StoreKit, commands: readonly Command[], tolerate: readonly KnownIssue[] = []): Promise<Harness> {
+export async function runHistory(kit: StoreKit, commands: readonly Command[]): Promise<Harness> {
   const ref: { harness?: Harness } = {};
   const { stores, view } = await kit.fresh(() => new Date(ref.harness ? ref.harness.world.now : Date.now()));
   const harness = (ref.harness = new Harness(stores, view, {}, newCounters()));
-  for (const code of tolerate) harness.tolerated.add(code);
   for (const command of commands) {
     if (!harness.can(command)) throw new Error(`precondition of ${describe(command)} does not hold`);
     await harness.run(command);
