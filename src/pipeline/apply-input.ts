@@ -40,19 +40,23 @@ export interface PassOptions {
 }
 
 /**
- * Passes over one upgrade run one at a time in this process, so their label and check-run
- * updates cannot interleave. (Across replicas the version condition keeps transitions single,
- * the check-run claim keeps one check run, and the label re-read keeps one label.)
+ * Passes over one upgrade run one at a time in this pipeline (one per process), so their label
+ * and check-run updates cannot interleave. (Across replicas the version condition keeps
+ * transitions single, the check-run claim keeps one check run, and the label re-read keeps one
+ * label.) Kept per pipeline, not per module, so the property suite's replicas, which share one
+ * process, race as replicas on two machines do.
  */
-const passes = new Map<number, Promise<unknown>>();
+const passesOf = new WeakMap<PipelineDeps, Map<number, Promise<unknown>>>();
 
-export function oneAtATime<T>(upgradeId: number, work: () => Promise<T>): Promise<T> {
+export function oneAtATime<T>(deps: PipelineDeps, upgradeId: number, work: () => Promise<T>): Promise<T> {
+  let passes = passesOf.get(deps);
+  if (!passes) passesOf.set(deps, (passes = new Map()));
   const previous = passes.get(upgradeId) ?? Promise.resolve();
   const run = previous.then(work, work);
   const tail = run.catch(() => undefined);
   passes.set(upgradeId, tail);
   void tail.then(() => {
-    if (passes.get(upgradeId) === tail) passes.delete(upgradeId);
+    if (passes?.get(upgradeId) === tail) passes.delete(upgradeId);
   });
   return run;
 }
@@ -64,17 +68,22 @@ export function applyInput(deps: PipelineDeps, upgradeId: number, input: Upgrade
 
 /** Runs the inputs one after another in one pass, presented once at the end. */
 export async function applyInputs(deps: PipelineDeps, upgradeId: number, inputs: readonly UpgradeInput[], options: PassOptions): Promise<UpgradeRecord | null> {
-  const record = await oneAtATime(upgradeId, () => pass(deps, upgradeId, async () => ({ inputs }), options));
+  const record = await oneAtATime(deps, upgradeId, () => pass(deps, upgradeId, async () => ({ inputs }), options));
   // Outside this upgrade's turn: after a freeze or unfreeze the repository's upgrades (this one
   // included) are passed again, one at a time in proposal order.
-  const made = freezesMade.get(upgradeId) ?? [];
-  freezesMade.delete(upgradeId);
+  const made = freezesMadeBy(deps).get(upgradeId) ?? [];
+  freezesMadeBy(deps).delete(upgradeId);
   for (const change of made) await afterFreezeChange(deps, change.repository, change.via, options.deliveryId);
   return record;
 }
 
 /** Freezes and unfreezes made by a pass, by upgrade (passes over one upgrade run one at a time). */
-const freezesMade = new Map<number, FreezeChange[]>();
+const freezesMade = new WeakMap<PipelineDeps, Map<number, FreezeChange[]>>();
+function freezesMadeBy(deps: PipelineDeps): Map<number, FreezeChange[]> {
+  let made = freezesMade.get(deps);
+  if (!made) freezesMade.set(deps, (made = new Map()));
+  return made;
+}
 
 /** What a pass does with the pull request as GitHub has it now. */
 export interface FromGitHub {
@@ -92,7 +101,7 @@ export interface FromGitHub {
  * a read the caller made of a PR no pass can have touched yet (a new upgrade's).
  */
 export function applyFromGitHub(deps: PipelineDeps, upgradeId: number, plan: FromGitHub, options: PassOptions): Promise<UpgradeRecord | null> {
-  return oneAtATime(upgradeId, () =>
+  return oneAtATime(deps, upgradeId, () =>
     pass(
       deps,
       upgradeId,
@@ -279,7 +288,7 @@ async function runEffect(ctx: PassContext, record: UpgradeRecord, { effect, owed
       return rollback(ctx, record);
     case "set_freeze": {
       const change: FreezeChange = { repository: record.repository, installationId: record.installationId, frozen: effect.frozen, actor: effect.actor, reason: effect.reason, via: effect.via, deliveryId: ctx.deliveryId };
-      if (await setFreeze(ctx.deps, change)) freezesMade.set(ctx.upgradeId, [...(freezesMade.get(ctx.upgradeId) ?? []), change]);
+      if (await setFreeze(ctx.deps, change)) freezesMadeBy(ctx.deps).set(ctx.upgradeId, [...(freezesMadeBy(ctx.deps).get(ctx.upgradeId) ?? []), change]);
       return null;
     }
   }

@@ -7,7 +7,7 @@
  *
  * An upgrade may be recorded for the head while this runs (a pass that read the config before
  * it turned invalid). So the report and an upgrade's creation of its check run (present.ts)
- * take turns per head in this process, and an upgrade's creation asks GitHub first when such a
+ * take turns per head in this pipeline, and an upgrade's creation asks GitHub first when such a
  * report was made on its head.
  */
 import { invalidConfigView } from "../domain/messages.js";
@@ -17,13 +17,23 @@ import type { PipelineDeps } from "./deps.js";
 
 export const INVALID_CONFIG_COMMENT = "Upgrade Queue takes no action until `.github/upgrade-queue.yml` on the default branch is fixed:";
 
-const working = new Map<string, Promise<unknown>>();
-
-/** Heads reported on without an upgrade lately, oldest first; few, as invalid configs are rare. */
-const reportedHeads = new Set<string>();
+/** Per pipeline (one per process; the property suite's replicas each have their own). */
+interface Turns {
+  /** Work on each head, in turn. */
+  working: Map<string, Promise<unknown>>;
+  /** Heads reported on without an upgrade lately, oldest first (few: invalid configs are rare). */
+  reportedHeads: Set<string>;
+}
+const turnsOf = new WeakMap<PipelineDeps, Turns>();
 const REPORTED_HEADS_KEPT = 1_000;
 
-function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
+function turns(deps: PipelineDeps): Turns {
+  let t = turnsOf.get(deps);
+  if (!t) turnsOf.set(deps, (t = { working: new Map(), reportedHeads: new Set() }));
+  return t;
+}
+
+function oneAtATime<T>({ working }: Turns, key: string, work: () => Promise<T>): Promise<T> {
   const run = (working.get(key) ?? Promise.resolve()).then(work, work);
   const tail = run.catch(() => undefined);
   working.set(key, tail);
@@ -38,9 +48,10 @@ function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
  * that head; `reportedHere` says whether one was made, so a check run it created may be there
  * though the upgrade's last read of the PR did not show it.
  */
-export function creatingCheckRunOn<T>(repository: string, sha: string, work: (reportedHere: boolean) => Promise<T>): Promise<T> {
+export function creatingCheckRunOn<T>(deps: PipelineDeps, repository: string, sha: string, work: (reportedHere: boolean) => Promise<T>): Promise<T> {
   const key = `${repository}@${sha}`;
-  return oneAtATime(key, () => work(reportedHeads.has(key)));
+  const t = turns(deps);
+  return oneAtATime(t, key, () => work(t.reportedHeads.has(key)));
 }
 
 export async function reportInvalidConfigOnHead(
@@ -57,11 +68,12 @@ export async function reportInvalidConfigOnHead(
   const repository = `${repo.owner}/${repo.repo}`;
   deps.log.warn({ repository, error }, "invalid repository config; taking no action");
   const key = `${repository}@${head.sha}`;
-  const recorded = await oneAtATime(key, async () => {
+  const t = turns(deps);
+  const recorded = await oneAtATime(t, key, async () => {
     // Recorded since the caller looked: the upgrade reports it, as the caller would have.
     const record = await upgradeOf();
     if (record) return record;
-    remember(key);
+    remember(t.reportedHeads, key);
     const view = invalidConfigView(error);
     const existing = await port.findCheckRun(repo, head.sha);
     if (!existing || existing.summary !== view.summary) {
@@ -76,7 +88,7 @@ export async function reportInvalidConfigOnHead(
   if (recorded) await reportOnUpgrade(recorded);
 }
 
-function remember(key: string): void {
+function remember(reportedHeads: Set<string>, key: string): void {
   reportedHeads.delete(key);
   reportedHeads.add(key);
   if (reportedHeads.size > REPORTED_HEADS_KEPT) reportedHeads.delete(reportedHeads.values().next().value as string);

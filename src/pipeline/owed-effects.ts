@@ -30,7 +30,7 @@ export async function deliverOwedEffects(deps: PipelineDeps): Promise<number> {
   let delivered = 0;
   for (const [upgradeId, rows] of byUpgrade) {
     try {
-      await oneAtATime(upgradeId, () => deliver(deps, upgradeId, rows));
+      await oneAtATime(deps, upgradeId, () => deliver(deps, upgradeId, rows));
       delivered += rows.length;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

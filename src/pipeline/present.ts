@@ -163,7 +163,7 @@ async function upsertCheckRunFor(
     if (await deps.store.claimCheckRunCreation(record.id, sha, deps.now().getTime())) {
       // In turn with an invalid-config report on the head (invalid-config.ts), which may have
       // created the check run after the pass's read.
-      const id = await creatingCheckRunOn(record.repository, sha, async (reportedHere) => {
+      const id = await creatingCheckRunOn(deps, record.repository, sha, async (reportedHere) => {
         const adopted = reportedHere ? ((await port.findCheckRun(repo, sha))?.id ?? null) : await findAdoptable();
         const created = await port.upsertCheckRun(repo, { id: adopted, headSha: sha, view: viewOf(record), detailsUrl });
         await deps.store.setCheckRunId(record.id, `${created}@${sha}`);
