@@ -160,8 +160,9 @@ async function reconcilePull(
   for (const label of pull.labels.filter((l): l is DecisionLabel => DECISION_LABELS.includes(l) && l !== wanted)) {
     const by = await port.lastLabeled(repo, pull.number, label);
     if (by === null) unknown.push(label); // GitHub names no one: never removed silently
-    else if (!by.isBot && by.login.toLowerCase() !== deps.botLogin?.toLowerCase()) {
-      // Added in the last two minutes: its webhook may be on the way (open PRs are looked at every time).
+    else if (!addedByTheApp(deps, by)) {
+      // Another bot's too: its webhook would have refused it (bots never decide) and taken it off.
+      // One added in the last two minutes is left to its webhook (open PRs are looked at every time).
       if (deps.now().getTime() - Date.parse(by.at) <= LABEL_REPAIR_SETTLE_MS) return "done";
       await handleJob(deps, labelJob(installationId, repository, pull, label, by), null);
       return "done";
@@ -180,6 +181,11 @@ async function reconcilePull(
   return "done";
 }
 
+
+/** The app's own label (its write that replaced it failed); any bot's when the app's login is unknown. */
+function addedByTheApp(deps: PipelineDeps, by: { login: string; isBot: boolean }): boolean {
+  return deps.botLogin ? by.login.toLowerCase() === deps.botLogin.toLowerCase() : by.isBot;
+}
 
 /** The job a label's webhook would have made, from GitHub's record of it (CONTRACT §2: webhooks are triggers). */
 function labelJob(

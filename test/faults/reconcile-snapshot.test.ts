@@ -166,6 +166,20 @@ describe("a decision label whose webhook was lost", () => {
     expect((await eventsOf(app.db, id)).at(-1)).toMatchObject({ type: "upgrade.approval_stale", actor: "alice", via: "label" });
   });
 
+  it("upgrade:rejected added by another bot: refused as its webhook would have been (bots never decide), and the label goes", async () => {
+    const id = await settled();
+    const labels = ["upgrade:proposed", "upgrade:rejected"];
+    openListed(labels);
+    readPull(12, { head: SEED_HEAD, branch: "self-modify/cache", labels });
+    labelEvents([{ label: "upgrade:rejected", login: "renovate[bot]", type: "Bot", at: minutesAgo(20) }]);
+    nock(API).delete(`${repoPath}/issues/12/labels/upgrade%3Arejected`).reply(200, []);
+    nock(API).post(`${repoPath}/issues/12/comments`, { body: "`reject` was not accepted: @renovate[bot] is a bot account; only people can decide on upgrades." }).reply(201, { id: 1 });
+    await reconcile(app.queue.deps, [1]);
+    expectAllMocksUsed();
+    expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).status).toBe("proposed");
+    expect((await eventsOf(app.db, id)).at(-1)).toMatchObject({ type: "upgrade.command_denied", actor: "renovate[bot]", via: "label" });
+  });
+
   // As a Bot, and as a User: known by its login, not only by the type GitHub gives the actor.
   it.each(["Bot", "User"])("added by the app itself (its replacing write failed; actor type %s): put right, nothing decided", async (type) => {
     const id = await settled();

@@ -254,6 +254,21 @@ const histories: Array<[string, Command[], (h: Awaited<ReturnType<typeof runHist
       }
     },
   ],
+  [
+    "a bot labels the upgrade upgrade:rejected while the config on main is invalid, so the app takes no action; people review around a push, and the config is fixed: reconciliation refuses the bot's label as its webhook would have and takes it off",
+    [
+      { k: "agentPush", branch: 0, lines: 40, guarded: false, urgent: false, coauthor: false, conflict: false },
+      { k: "deliver", index: 0, mode: "deliver" },
+      { k: "label", pull: 0, who: 7, approve: false, add: true },
+      { k: "config", variant: 5 },
+      { k: "reviewsAroundPush", pull: 0, first: 0, second: 0 },
+      { k: "config", variant: 0 },
+      { k: "comment", pull: 0, who: 0, text: 0, action: "deleted" },
+    ],
+    async (h) => {
+      expect(h.world.pull(1).labels).toEqual(["upgrade:proposed"]);
+    },
+  ],
 ];
 
 const kits: Array<[string, () => Promise<StoreKit>]> = [
