@@ -23,6 +23,7 @@ import { type FreezeChange, afterFreezeChange, setFreeze } from "./freeze.js";
 import { merge, rollback } from "./merge-effects.js";
 import { type PassContext, createPassContext } from "./pass-context.js";
 import { type Owed, type Presentation, emptyPresentation, present, reportInvalidConfig } from "./present.js";
+import { Turns, perPipeline } from "./turns.js";
 
 export { reportInvalidConfig, showStateLabel, syncCheckRun } from "./present.js";
 
@@ -40,25 +41,14 @@ export interface PassOptions {
 }
 
 /**
- * Passes over one upgrade run one at a time in this pipeline (one per process), so their label
- * and check-run updates cannot interleave. (Across replicas the version condition keeps
- * transitions single, the check-run claim keeps one check run, and the label re-read keeps one
- * label.) Kept per pipeline, not per module, so the property suite's replicas, which share one
- * process, race as replicas on two machines do.
+ * Passes over one upgrade run one at a time in this pipeline, so their label and check-run
+ * updates cannot interleave. (Across replicas the version condition keeps transitions single,
+ * the check-run claim keeps one check run, and the label re-read keeps one label.)
  */
-const passesOf = new WeakMap<PipelineDeps, Map<number, Promise<unknown>>>();
+const passes = perPipeline(() => new Turns<number>());
 
 export function oneAtATime<T>(deps: PipelineDeps, upgradeId: number, work: () => Promise<T>): Promise<T> {
-  let passes = passesOf.get(deps);
-  if (!passes) passesOf.set(deps, (passes = new Map()));
-  const previous = passes.get(upgradeId) ?? Promise.resolve();
-  const run = previous.then(work, work);
-  const tail = run.catch(() => undefined);
-  passes.set(upgradeId, tail);
-  void tail.then(() => {
-    if (passes?.get(upgradeId) === tail) passes.delete(upgradeId);
-  });
-  return run;
+  return passes(deps).take(upgradeId, work);
 }
 
 /** Runs `input` (and its follow-ups) against the upgrade `id`. Returns the final record. */
@@ -78,12 +68,7 @@ export async function applyInputs(deps: PipelineDeps, upgradeId: number, inputs:
 }
 
 /** Freezes and unfreezes made by a pass, by upgrade (passes over one upgrade run one at a time). */
-const freezesMade = new WeakMap<PipelineDeps, Map<number, FreezeChange[]>>();
-function freezesMadeBy(deps: PipelineDeps): Map<number, FreezeChange[]> {
-  let made = freezesMade.get(deps);
-  if (!made) freezesMade.set(deps, (made = new Map()));
-  return made;
-}
+const freezesMadeBy = perPipeline(() => new Map<number, FreezeChange[]>());
 
 /** What a pass does with the pull request as GitHub has it now. */
 export interface FromGitHub {

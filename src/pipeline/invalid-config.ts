@@ -14,34 +14,17 @@ import { invalidConfigView } from "../domain/messages.js";
 import type { UpgradeRecord } from "../store/upgrade-record.js";
 import type { GitHubPort, RepoRef } from "../github/port.js";
 import type { PipelineDeps } from "./deps.js";
+import { Turns, perPipeline } from "./turns.js";
 
 export const INVALID_CONFIG_COMMENT = "Upgrade Queue takes no action until `.github/upgrade-queue.yml` on the default branch is fixed:";
 
-/** Per pipeline (one per process; the property suite's replicas each have their own). */
-interface Turns {
+const heads = perPipeline(() => ({
   /** Work on each head, in turn. */
-  working: Map<string, Promise<unknown>>;
+  turns: new Turns<string>(),
   /** Heads reported on without an upgrade lately, oldest first (few: invalid configs are rare). */
-  reportedHeads: Set<string>;
-}
-const turnsOf = new WeakMap<PipelineDeps, Turns>();
+  reported: new Set<string>(),
+}));
 const REPORTED_HEADS_KEPT = 1_000;
-
-function turns(deps: PipelineDeps): Turns {
-  let t = turnsOf.get(deps);
-  if (!t) turnsOf.set(deps, (t = { working: new Map(), reportedHeads: new Set() }));
-  return t;
-}
-
-function oneAtATime<T>({ working }: Turns, key: string, work: () => Promise<T>): Promise<T> {
-  const run = (working.get(key) ?? Promise.resolve()).then(work, work);
-  const tail = run.catch(() => undefined);
-  working.set(key, tail);
-  void tail.then(() => {
-    if (working.get(key) === tail) working.delete(key);
-  });
-  return run;
-}
 
 /**
  * Runs an upgrade's creation of the check run on `sha` in turn with invalid-config reports on
@@ -50,8 +33,8 @@ function oneAtATime<T>({ working }: Turns, key: string, work: () => Promise<T>):
  */
 export function creatingCheckRunOn<T>(deps: PipelineDeps, repository: string, sha: string, work: (reportedHere: boolean) => Promise<T>): Promise<T> {
   const key = `${repository}@${sha}`;
-  const t = turns(deps);
-  return oneAtATime(t, key, () => work(t.reportedHeads.has(key)));
+  const { turns, reported } = heads(deps);
+  return turns.take(key, () => work(reported.has(key)));
 }
 
 export async function reportInvalidConfigOnHead(
@@ -68,12 +51,12 @@ export async function reportInvalidConfigOnHead(
   const repository = `${repo.owner}/${repo.repo}`;
   deps.log.warn({ repository, error }, "invalid repository config; taking no action");
   const key = `${repository}@${head.sha}`;
-  const t = turns(deps);
-  const recorded = await oneAtATime(t, key, async () => {
+  const { turns, reported } = heads(deps);
+  const recorded = await turns.take(key, async () => {
     // Recorded since the caller looked: the upgrade reports it, as the caller would have.
     const record = await upgradeOf();
     if (record) return record;
-    remember(t.reportedHeads, key);
+    remember(reported, key);
     const view = invalidConfigView(error);
     const existing = await port.findCheckRun(repo, head.sha);
     if (!existing || existing.summary !== view.summary) {
