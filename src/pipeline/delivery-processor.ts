@@ -5,7 +5,7 @@
  */
 import { routeDelivery } from "../adapter/route-delivery.js";
 import { webhookDuration } from "../metrics.js";
-import { CLAIM_RENEW_MS, MAX_PROCESSING_MS } from "../store/delivery-store.js";
+import { CLAIM_RENEW_MS, MAX_PROCESSING_MS, type StoredDelivery } from "../store/delivery-store.js";
 import type { PipelineDeps } from "./deps.js";
 import { handleJob, isRelevant } from "./handle-job.js";
 
@@ -20,9 +20,15 @@ export type DeliveryProcessor = ReturnType<typeof createDeliveryProcessor>;
 export function createDeliveryProcessor(deps: PipelineDeps) {
   const running = new Set<Promise<void>>();
 
+  /** Claims a stored delivery (a sweep's retry or takeover) and processes it. */
   async function process(id: string): Promise<void> {
     const delivery = await deps.deliveries.claim(id, deps.now());
     if (!delivery) return; // processed already, or another replica holds it
+    await processClaimed(delivery);
+  }
+
+  async function processClaimed(delivery: StoredDelivery): Promise<void> {
+    const { id } = delivery;
     const heartbeat = keepClaimed(id);
     let error: string | null = null;
     try {
@@ -72,9 +78,10 @@ export function createDeliveryProcessor(deps: PipelineDeps) {
         }
         if (relevant.length === 0) return outcome;
         const installationId = relevant[0]?.installationId ?? null;
-        const stored = await deps.deliveries.accept({ id: delivery.id, event: delivery.name, installationId, payload: JSON.stringify(delivery.payload) }, deps.now());
-        outcome = stored ? "accepted" : "duplicate";
-        if (stored) track(process(delivery.id));
+        // Stored already claimed by this process, which processes it at once.
+        const claimed = await deps.deliveries.accept({ id: delivery.id, event: delivery.name, installationId, payload: JSON.stringify(delivery.payload) }, deps.now());
+        outcome = claimed ? "accepted" : "duplicate";
+        if (claimed) track(processClaimed(claimed));
         return outcome;
       } finally {
         webhookDuration.observe({ event: delivery.name, outcome }, (performance.now() - started) / 1000);

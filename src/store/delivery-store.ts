@@ -3,6 +3,10 @@
  * processed from here: a delivery GitHub sends twice is stored once, and one acknowledged just
  * before a crash is still processed after the restart (its claim lapses).
  *
+ * A delivery is stored already claimed by the process that received it, in the same write: a
+ * sweep on another replica never takes a delivery its receiver is about to process (stored
+ * first and claimed a moment later, a sweep could take it in between).
+ *
  * A claim is a short lease that the claiming process renews while it works (`renew`, every
  * CLAIM_RENEW_MS): a process that dies stops renewing, so its deliveries are free again within
  * CLAIM_MS, while a slow delivery in a live process is never taken over. Renewal stops after
@@ -22,14 +26,14 @@ export const MAX_ATTEMPTS = 5;
 export function createDeliveryStore(db: Db, options: { serialiseWrites: boolean }): DeliveryStore {
   const lock = createWriteLock(options.serialiseWrites);
   return {
-    /** Stores a delivery; false when it was stored before (a redelivery). */
-    async accept(delivery: { id: string; event: string; installationId: number | null; payload: string }, now: Date): Promise<boolean> {
+    /** Stores a delivery claimed by this process (its first attempt); null when it was stored before (a redelivery). */
+    async accept(delivery: { id: string; event: string; installationId: number | null; payload: string }, now: Date): Promise<StoredDelivery | null> {
       try {
-        await lock(() => db.delivery.create({ data: { ...delivery, receivedAt: now } }));
-        return true;
+        await lock(() => db.delivery.create({ data: { ...delivery, receivedAt: now, claimedUntil: new Date(now.getTime() + CLAIM_MS), attempts: 1 } }));
+        return { ...delivery, attempts: 1 };
       } catch (error) {
         const exists = await db.delivery.findUnique({ where: { id: delivery.id }, select: { id: true } });
-        if (exists) return false;
+        if (exists) return null;
         throw error;
       }
     },

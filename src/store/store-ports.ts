@@ -146,8 +146,8 @@ export interface UnprocessedDelivery {
 
 /** The webhook inbox (see delivery-store.ts for the claim protocol). */
 export interface DeliveryStore {
-  /** Stores a delivery; false when it was stored before (a redelivery). */
-  accept(delivery: { id: string; event: string; installationId: number | null; payload: string }, now: Date): Promise<boolean>;
+  /** Stores a delivery claimed by the caller (attempt 1); null when it was stored before (a redelivery). */
+  accept(delivery: { id: string; event: string; installationId: number | null; payload: string }, now: Date): Promise<StoredDelivery | null>;
   claim(id: string, now: Date): Promise<StoredDelivery | null>;
   renew(id: string, now: Date): Promise<void>;
   unfinished(now: Date, limit: number): Promise<string[]>;

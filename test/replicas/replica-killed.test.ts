@@ -49,8 +49,10 @@ describe("a replica killed mid-delivery", () => {
   it("the others take the delivery over once its claim lapses, and finish the upgrade", async () => {
     const [a] = replicas as [AppProcess, AppProcess, AppProcess];
     const head = fake.pushCommit({ repo: REPO, branch: BRANCH, message: "Survive a crash", files: { "src/survive.ts": "export const ok = true;\n" }, author: "agent" });
-    // Long enough that A is surely killed before the answer, even on a loaded machine (with 3 s,
-    // A sometimes got its answer and finished before the test process got round to the kill).
+    // Long enough that A is surely killed before the answer, even on a loaded machine. (This test
+    // once failed with the delivery finished on its first attempt: not A outliving the kill, but
+    // B's sweep claiming the delivery between A storing it and claiming it. A delivery is now
+    // stored claimed by its receiver; see delivery-store.ts.)
     fake.failNext("POST", `/repos/${REPO}/pulls`, [{ delayMs: 10_000 }]);
     const onlyA = createWebhookSender({ url: `${a.url}/api/github/webhooks`, secret: SECRET });
     const { deliveryId, status } = await onlyA.send("push", fake.payloads.push(REPO, BRANCH));

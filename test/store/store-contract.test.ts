@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { RecordedEvent } from "../../src/domain/types.js";
+import { CLAIM_MS } from "../../src/store/delivery-store.js";
 import type { NewUpgrade } from "../../src/store/store-ports.js";
 import type { Stores } from "../support/gate-model/app.js";
 import { type StoreKit, databaseKit, memoryKit } from "../support/gate-model/stores.js";
@@ -176,20 +177,26 @@ describe.each(kits)("store contract: %s", (_name, open) => {
     expect(await s.store.lastReconciled("acme/widgets")).toEqual(at(5));
   });
 
-  it("stores a delivery once and lets one claimer process it", async () => {
+  it("stores a delivery once, claimed by its receiver: no other process takes it until that claim lapses", async () => {
     const d = { id: "g1", event: "push", installationId: 1, payload: "{}" };
-    expect(await s.deliveries.accept(d, at(0))).toBe(true);
-    expect(await s.deliveries.accept(d, at(1))).toBe(false);
-    expect(await s.deliveries.claim("g1", at(1))).toEqual({ ...d, attempts: 1 });
-    expect(await s.deliveries.claim("g1", at(1))).toBeNull();
-    expect(await s.deliveries.unfinished(at(1), 10)).toEqual([]);
-    await s.deliveries.finish("g1", at(2), "GitHub down");
-    expect(await s.deliveries.unfinished(at(2), 10)).toEqual(["g1"]);
-    expect(await s.deliveries.claim("g1", at(3))).toEqual({ ...d, attempts: 2 });
+    const second = (n: number) => new Date(T0.getTime() + n * 1000);
+    const lapse = CLAIM_MS / 1000;
+    expect(await s.deliveries.accept(d, at(0))).toEqual({ ...d, attempts: 1 });
+    expect(await s.deliveries.accept(d, at(0))).toBeNull();
+    // Another replica's sweep, while the receiver works on it.
+    expect(await s.deliveries.unfinished(second(lapse - 1), 10)).toEqual([]);
+    expect(await s.deliveries.claim("g1", second(lapse - 1))).toBeNull();
+    // The receiver died: its claim lapsed, and one sweep takes the delivery over.
+    expect(await s.deliveries.unfinished(second(lapse + 1), 10)).toEqual(["g1"]);
+    expect(await s.deliveries.claim("g1", second(lapse + 1))).toEqual({ ...d, attempts: 2 });
+    expect(await s.deliveries.claim("g1", second(lapse + 1))).toBeNull();
+    await s.deliveries.finish("g1", second(lapse + 2), "GitHub down");
+    expect(await s.deliveries.unfinished(second(lapse + 2), 10)).toEqual(["g1"]);
+    expect(await s.deliveries.claim("g1", second(lapse + 3))).toEqual({ ...d, attempts: 3 });
     await s.deliveries.finish("g1", at(4), null);
     expect(await s.deliveries.claim("g1", at(60))).toBeNull();
     expect(await s.deliveries.unprocessed(10)).toEqual([]);
     expect(await s.deliveries.pruneProcessed(at(5))).toBe(1);
-    expect(await s.deliveries.accept(d, at(6))).toBe(true);
+    expect(await s.deliveries.accept(d, at(6))).toEqual({ ...d, attempts: 1 });
   });
 });

@@ -8,9 +8,9 @@ export function createMemoryDeliveryStore(t: MemoryTables): DeliveryStore {
   const byReceived = (a: DeliveryRow, b: DeliveryRow) => a.receivedAt.getTime() - b.receivedAt.getTime();
   return {
     async accept(delivery, now) {
-      if (t.deliveries.has(delivery.id)) return false;
-      t.deliveries.set(delivery.id, { ...delivery, receivedAt: now, claimedUntil: null, attempts: 0, processedAt: null, error: null });
-      return true;
+      if (t.deliveries.has(delivery.id)) return null;
+      t.deliveries.set(delivery.id, { ...delivery, receivedAt: now, claimedUntil: new Date(now.getTime() + CLAIM_MS), attempts: 1, processedAt: null, error: null });
+      return { ...delivery, attempts: 1 };
     },
     async claim(id, now) {
       const d = t.deliveries.get(id);

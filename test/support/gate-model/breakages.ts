@@ -83,9 +83,10 @@ function forgetfulInbox(inner: DeliveryStore): DeliveryStore {
   return {
     ...inner,
     async accept(delivery, now) {
-      payloads.set(delivery.id, { ...delivery, attempts: 1 });
+      const claimed = { ...delivery, attempts: 1 };
+      payloads.set(delivery.id, claimed);
       await inner.accept(delivery, now);
-      return true;
+      return claimed;
     },
     async claim(id, now) {
       return (await inner.claim(id, now)) ?? payloads.get(id) ?? null;
