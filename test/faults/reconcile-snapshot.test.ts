@@ -193,6 +193,20 @@ describe("a decision label whose webhook was lost", () => {
     expect((await eventsOf(app.db, id)).map((e) => e.type)).toEqual(["upgrade.proposed"]);
   });
 
+  // The app's login unknown (GET /app failed at start): a bot's decision label can only be the
+  // app's own, put right as such, rather than refused as another bot's.
+  it("added by a bot while the app's login is unknown: taken as the app's own, put right, nothing decided", async () => {
+    const id = await settled();
+    const labels = ["upgrade:approved", "upgrade:proposed"];
+    openListed(labels);
+    readPull(12, { head: SEED_HEAD, branch: "self-modify/cache", labels });
+    labelEvents([{ label: "upgrade:approved", login: "renovate[bot]", type: "Bot", at: minutesAgo(20) }]);
+    nock(API).put(`${repoPath}/issues/12/labels`, { labels: ["upgrade:proposed"] }).reply(200, []);
+    await reconcile({ ...app.queue.deps, botLogin: null }, [1]);
+    expectAllMocksUsed();
+    expect((await eventsOf(app.db, id)).map((e) => e.type)).toEqual(["upgrade.proposed"]);
+  });
+
   it("added a minute ago: its webhook may be on the way, so it is left to it", async () => {
     const id = await settled();
     const labels = ["upgrade:proposed", "upgrade:rejected"];
