@@ -64,7 +64,13 @@ async function reconcileRepository(
   let failed = false;
   for (const pull of [...open, ...closed]) {
     try {
-      if ((await reconcilePull(deps, port, repo, config, installationId, repository, pull)) === "look again") failed = true;
+      let outcome = await reconcilePull(deps, port, repo, config, installationId, repository, pull);
+      // A lost decision label is decided in a pass of its own; the PR is looked at again at once
+      // for another one beside it (a person's reject after a refused approval), not a period later.
+      for (let looks = 1; outcome === "label decided" && looks <= DECISION_LABELS.length; looks++) {
+        outcome = await reconcilePull(deps, port, repo, config, installationId, repository, pull);
+      }
+      if (outcome === "look again") failed = true;
     } catch (error) {
       failed = true;
       deps.log.warn({ err: error, repository: repository.fullName, pullNumber: pull.number }, "reconciling a pull request failed");
@@ -84,7 +90,7 @@ async function reconcilePull(
   installationId: number,
   repository: { fullName: string; private: boolean; defaultBranch: string },
   listed: PullFacts,
-): Promise<"done" | "look again"> {
+): Promise<"done" | "look again" | "label decided"> {
   const existing = await deps.store.byPull(repository.fullName, listed.number);
   if (!existing) {
     if (listed.state !== "open") return "done";
@@ -157,7 +163,8 @@ async function reconcilePull(
   // it and when, and it is decided as its webhook would have been, in a pass of its own. The
   // app's own label (a write that failed to replace it) is repaired below.
   const unknown: string[] = [];
-  for (const label of pull.labels.filter((l): l is DecisionLabel => DECISION_LABELS.includes(l) && l !== wanted)) {
+  const decisions = pull.labels.filter((l): l is DecisionLabel => DECISION_LABELS.includes(l) && l !== wanted);
+  for (const [i, label] of decisions.entries()) {
     const by = await port.lastLabeled(repo, pull.number, label);
     if (by === null) unknown.push(label); // GitHub names no one: never removed silently
     else if (!addedByTheApp(deps, by)) {
@@ -165,7 +172,8 @@ async function reconcilePull(
       // One added in the last two minutes is left to its webhook (open PRs are looked at every time).
       if (deps.now().getTime() - Date.parse(by.at) <= LABEL_REPAIR_SETTLE_MS) return "done";
       await handleJob(deps, labelJob(installationId, repository, pull, label, by), null);
-      return "done";
+      // Another one beside it is decided in a look of its own, at once (reconcileRepository).
+      return i < decisions.length - 1 ? "label decided" : "done";
     }
   }
   // A transition whose label change failed (GitHub down) is put right here. When this pass

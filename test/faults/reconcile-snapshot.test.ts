@@ -180,6 +180,38 @@ describe("a decision label whose webhook was lost", () => {
     expect((await eventsOf(app.db, id)).at(-1)).toMatchObject({ type: "upgrade.command_denied", actor: "renovate[bot]", via: "label" });
   });
 
+  it("two lost labels, another bot's upgrade:approved and an approver's upgrade:rejected: one reconciliation decides both, each in a pass of its own", async () => {
+    const id = await settled();
+    const events = [
+      { label: "upgrade:approved", login: "renovate[bot]", type: "Bot", at: minutesAgo(20) },
+      { label: "upgrade:rejected", login: "alice", at: minutesAgo(5) },
+    ];
+    openListed(["upgrade:proposed", "upgrade:approved", "upgrade:rejected"]);
+    // First look: the bot's label is refused and taken off.
+    readPull(12, { head: SEED_HEAD, branch: "self-modify/cache", labels: ["upgrade:proposed", "upgrade:approved", "upgrade:rejected"] });
+    labelEvents(events);
+    nock(API).delete(`${repoPath}/issues/12/labels/upgrade%3Aapproved`).reply(200, []);
+    nock(API).post(`${repoPath}/issues/12/comments`, { body: "`approve` was not accepted: @renovate[bot] is a bot account; only people can decide on upgrades." }).reply(201, { id: 1 });
+    // Second look, at once: alice's label rejects the upgrade as its webhook would have.
+    const left = ["upgrade:proposed", "upgrade:rejected"];
+    readPull(12, { head: SEED_HEAD, branch: "self-modify/cache", labels: left });
+    labelEvents(events);
+    nock(API).get(`${repoPath}/collaborators/alice/permission`).reply(200, { permission: "write", role_name: "write", user: { login: "alice" } });
+    readPull(12, { head: SEED_HEAD, branch: "self-modify/cache", labels: left });
+    nock(API).put(`${repoPath}/issues/12/labels`, { labels: ["upgrade:rejected"] }).reply(200, []);
+    nock(API).patch(`${repoPath}/check-runs/77`, (b) => b.conclusion === "failure" || b.output?.title?.startsWith("Rejected")).reply(200, { id: 77 });
+    nock(API).post(`${repoPath}/issues/12/comments`, { body: "Rejected by @alice." }).reply(201, { id: 2 });
+    nock(API).patch(`${repoPath}/pulls/12`, { state: "closed" }).reply(200, { number: 12, state: "closed" });
+    nock(API).delete(`${repoPath}/git/refs/heads%2Fself-modify%2Fcache`).reply(204);
+    await reconcile(app.queue.deps, [1]);
+    expectAllMocksUsed();
+    expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).status).toBe("rejected");
+    expect((await eventsOf(app.db, id)).slice(1).map((e) => [e.type, e.actor, e.via])).toEqual([
+      ["upgrade.command_denied", "renovate[bot]", "label"],
+      ["upgrade.rejected", "alice", "label"],
+    ]);
+  });
+
   // As a Bot, and as a User: known by its login, not only by the type GitHub gives the actor.
   it.each(["Bot", "User"])("added by the app itself (its replacing write failed; actor type %s): put right, nothing decided", async (type) => {
     const id = await settled();

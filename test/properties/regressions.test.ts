@@ -269,6 +269,23 @@ const histories: Array<[string, Command[], (h: Awaited<ReturnType<typeof runHist
       expect(h.world.pull(1).labels).toEqual(["upgrade:proposed"]);
     },
   ],
+  [
+    "while the config on main is invalid, a triager labels the upgrade upgrade:approved and an admin labels it upgrade:rejected, so the app takes no action on either; the config is fixed and CI passes: one reconciliation refuses the triager's label and then rejects the upgrade by the admin's, not only the first of the two",
+    [
+      { k: "agentPush", branch: 0, lines: 1, guarded: false, urgent: false, coauthor: true, conflict: true },
+      { k: "deliver", index: 0, mode: "deliver" },
+      { k: "config", variant: 5 },
+      { k: "label", pull: 0, who: 4, approve: true, add: true },
+      { k: "label", pull: 0, who: 0, approve: false, add: true },
+      { k: "deliverAll" },
+      { k: "config", variant: 0 },
+      { k: "ci", pull: 0, old: false, check: "test", outcome: "success" },
+    ],
+    async (h) => {
+      expect(h.world.pull(1)).toMatchObject({ state: "closed", labels: ["upgrade:rejected"] });
+      expect((await h.view.events()).filter((e) => e.type === "upgrade.rejected").map((e) => e.actor)).toEqual(["alice"]);
+    },
+  ],
 ];
 
 const kits: Array<[string, () => Promise<StoreKit>]> = [
