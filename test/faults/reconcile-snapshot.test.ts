@@ -120,6 +120,19 @@ describe("a decision label whose webhook was lost", () => {
         200,
         events.map((e, i) => ({ id: 900 + i, event: "labeled", label: { name: e.label, color: "ededed" }, actor: { login: e.login, type: e.type ?? "User" }, created_at: e.at })),
       );
+  /**
+   * The pass of alice's `upgrade:rejected` label, as its webhook's would be: her permission, the PR
+   * read (showing `labels`), the state label, the check run, the comment, the close, the branch.
+   */
+  const alicesRejectPass = (labels: string[]) => {
+    nock(API).get(`${repoPath}/collaborators/alice/permission`).reply(200, { permission: "write", role_name: "write", user: { login: "alice" } });
+    readPull(12, { head: SEED_HEAD, branch: "self-modify/cache", labels });
+    nock(API).put(`${repoPath}/issues/12/labels`, { labels: ["upgrade:rejected"] }).reply(200, []);
+    nock(API).patch(`${repoPath}/check-runs/77`, (b) => b.conclusion === "failure" || b.output?.title?.startsWith("Rejected")).reply(200, { id: 77 });
+    nock(API).post(`${repoPath}/issues/12/comments`, { body: "Rejected by @alice." }).reply(201, { id: 1 });
+    nock(API).patch(`${repoPath}/pulls/12`, { state: "closed" }).reply(200, { number: 12, state: "closed" });
+    nock(API).delete(`${repoPath}/git/refs/heads%2Fself-modify%2Fcache`).reply(204);
+  };
   /** An upgrade that has seen its head's gate as the read shows it (no checks yet), settled ten minutes ago. */
   const settled = async (headSince: Date | null = null) => {
     const id = await seedUpgrade(app.db);
@@ -137,13 +150,7 @@ describe("a decision label whose webhook was lost", () => {
       { label: "upgrade:proposed", login: "upgrade-queue[bot]", type: "Bot", at: minutesAgo(30) },
       { label: "upgrade:rejected", login: "alice", at: minutesAgo(5) },
     ]);
-    nock(API).get(`${repoPath}/collaborators/alice/permission`).reply(200, { permission: "write", role_name: "write", user: { login: "alice" } });
-    readPull(12, { head: SEED_HEAD, branch: "self-modify/cache", labels });
-    nock(API).put(`${repoPath}/issues/12/labels`, { labels: ["upgrade:rejected"] }).reply(200, []);
-    nock(API).patch(`${repoPath}/check-runs/77`, (b) => b.conclusion === "failure" || b.output?.title?.startsWith("Rejected")).reply(200, { id: 77 });
-    nock(API).post(`${repoPath}/issues/12/comments`, { body: "Rejected by @alice." }).reply(201, { id: 1 });
-    nock(API).patch(`${repoPath}/pulls/12`, { state: "closed" }).reply(200, { number: 12, state: "closed" });
-    nock(API).delete(`${repoPath}/git/refs/heads%2Fself-modify%2Fcache`).reply(204);
+    alicesRejectPass(labels);
     await reconcile(app.queue.deps, [1]);
     expectAllMocksUsed();
     expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).status).toBe("rejected");
@@ -196,13 +203,7 @@ describe("a decision label whose webhook was lost", () => {
     const left = ["upgrade:proposed", "upgrade:rejected"];
     readPull(12, { head: SEED_HEAD, branch: "self-modify/cache", labels: left });
     labelEvents(events);
-    nock(API).get(`${repoPath}/collaborators/alice/permission`).reply(200, { permission: "write", role_name: "write", user: { login: "alice" } });
-    readPull(12, { head: SEED_HEAD, branch: "self-modify/cache", labels: left });
-    nock(API).put(`${repoPath}/issues/12/labels`, { labels: ["upgrade:rejected"] }).reply(200, []);
-    nock(API).patch(`${repoPath}/check-runs/77`, (b) => b.conclusion === "failure" || b.output?.title?.startsWith("Rejected")).reply(200, { id: 77 });
-    nock(API).post(`${repoPath}/issues/12/comments`, { body: "Rejected by @alice." }).reply(201, { id: 2 });
-    nock(API).patch(`${repoPath}/pulls/12`, { state: "closed" }).reply(200, { number: 12, state: "closed" });
-    nock(API).delete(`${repoPath}/git/refs/heads%2Fself-modify%2Fcache`).reply(204);
+    alicesRejectPass(left);
     await reconcile(app.queue.deps, [1]);
     expectAllMocksUsed();
     expect((await app.db.upgrade.findUniqueOrThrow({ where: { id } })).status).toBe("rejected");
